@@ -1,0 +1,57 @@
+"""Filesystem helpers: atomic replacement of whole folders and single files."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def sibling_tempdir(target: Path, label: str) -> Path:
+    """A new empty folder beside target (same filesystem, so a rename can swap them)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}-{label}-", dir=target.parent))
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put folder `new` in place of `target`, so a reader sees the old or the new tree, never a mix.
+
+    Uses an atomic exchange where the kernel has one; elsewhere two renames, with a
+    window of microseconds in which `target` does not exist.
+    """
+    if target.exists() and not target.is_symlink():
+        if _exchange(new, target):
+            shutil.rmtree(new, ignore_errors=True)
+            return
+        old = target.with_name(f".{target.name}-old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(target, old)
+        os.rename(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, target)
+
+
+def write_file_atomic(path: Path, data: bytes) -> None:
+    """Write bytes through a temporary file and a rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

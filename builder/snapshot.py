@@ -1,0 +1,499 @@
+"""Read, validate and write the snapshot folder (`data/`); the format is in docs/snapshot-format.md."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, SnapshotError
+from .fsutil import replace_dir, sibling_tempdir
+from .model import (
+    Category,
+    Element,
+    Feature,
+    Grid,
+    Manifest,
+    Package,
+    PackageExtra,
+    Release,
+    SearchRow,
+    Snapshot,
+    Source,
+)
+
+FORMAT = "djangopackages-snapshot"
+FORMAT_VERSION = 1
+SOURCE_KINDS = ("crawl", "pg_dump", "pg_dump_custom", "dumpdata", "sample")
+
+SLUG_RE = re.compile(r"^[a-z0-9_-]+$")
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$")
+FETCHED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+def _int(v: Any) -> bool:
+    return type(v) is int
+
+
+def _nullable(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: v is None or check(v)
+
+
+def _list_of(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: type(v) is list and all(check(x) for x in v)
+
+
+# Each kind of value: (check, what the message calls it).
+ID = (lambda v: _int(v) and v > 0, "a positive integer id")
+INT = (_int, "an integer")
+STR = (lambda v: type(v) is str, "a string")
+OPT_STR = (_nullable(lambda v: type(v) is str), "a string or null")
+BOOL = (lambda v: type(v) is bool, "true or false")
+OPT_BOOL = (_nullable(lambda v: type(v) is bool), "true, false or null")
+OPT_INT = (_nullable(_int), "an integer or null")
+OPT_ID = (_nullable(lambda v: _int(v) and v > 0), "a positive integer id or null")
+TIMESTAMP = (lambda v: type(v) is str and TIMESTAMP_RE.match(v) is not None, "an ISO 8601 timestamp with offset")
+OPT_TIMESTAMP = (_nullable(TIMESTAMP[0]), "an ISO 8601 timestamp with offset, or null")
+SLUG = (lambda v: type(v) is str and SLUG_RE.match(v) is not None, "a safe slug (a-z, 0-9, '-', '_')")
+INTS = (_list_of(_int), "a list of integers")
+IDS = (_list_of(ID[0]), "a list of positive integer ids")
+STRS = (_list_of(lambda v: type(v) is str), "a list of strings")
+OPT_STRS = (_nullable(STRS[0]), "a list of strings or null")
+LIST = (lambda v: type(v) is list, "a list")
+OPT_LIST = (_nullable(LIST[0]), "a list or null")
+OPT_OBJECT = (lambda v: v is None or type(v) is dict, "an object or null")
+
+Schema = dict[str, tuple[Callable[[Any], bool], str]]
+
+CATEGORY: Schema = {
+    "id": ID, "title": STR, "slug": SLUG, "description": STR, "title_plural": STR,
+    "show_pypi": BOOL, "created": TIMESTAMP, "modified": TIMESTAMP,
+}
+GRID: Schema = {
+    "id": ID, "title": STR, "slug": SLUG, "description": STR, "is_locked": BOOL, "header": BOOL,
+    "created": TIMESTAMP, "modified": TIMESTAMP, "packages": IDS, "features": OPT_LIST,
+    "elements": OPT_LIST,
+}
+FEATURE: Schema = {"id": ID, "title": STR, "description": STR}
+ELEMENT: Schema = {"feature": ID, "package": ID, "text": STR}
+PACKAGE: Schema = {
+    "id": ID, "slug": SLUG, "title": STR, "category": ID, "grids": IDS, "repo_url": STR,
+    "repo_description": STR, "repo_watchers": INT, "repo_forks": INT, "pypi_url": STR,
+    "pypi_version": OPT_STR, "documentation_url": OPT_STR, "last_updated": OPT_TIMESTAMP,
+    "last_fetched": OPT_TIMESTAMP, "created": TIMESTAMP, "modified": TIMESTAMP,
+    "commits_over_52": INTS, "participants": STRS, "extra": OPT_OBJECT,
+}
+EXTRA: Schema = {
+    "score": INT, "usage_count": INT, "pypi_downloads": INT, "favorite_count": INT,
+    "commit_count": INT, "supports_python3": OPT_BOOL, "pypi_license": OPT_STR,
+    "pypi_requires_python": OPT_STR, "repo_host": OPT_STR, "pypi_licenses": OPT_STRS,
+    "pypi_classifiers": OPT_STRS, "date_deprecated": OPT_TIMESTAMP,
+    "date_repo_archived": OPT_TIMESTAMP, "last_commit_date": OPT_TIMESTAMP,
+    "deprecates_package": OPT_ID, "created_by": OPT_STR, "last_modified_by": OPT_STR,
+    "latest_version": OPT_STR, "releases": LIST,
+}
+RELEASE: Schema = {
+    "id": ID, "number": STR, "upload_time": OPT_TIMESTAMP, "license": OPT_STR,
+    "licenses": OPT_STRS, "development_status": OPT_INT, "supports_python3": OPT_BOOL,
+    "downloads": OPT_INT, "hidden": BOOL, "created": TIMESTAMP, "modified": TIMESTAMP,
+}
+SEARCH_ROW: Schema = {
+    "id": ID, "item_type": STR, "slug": SLUG, "title": STR, "description": STR, "category": STR,
+    "weight": INT, "created": TIMESTAMP, "modified": TIMESTAMP, "repo_watchers": INT,
+    "repo_forks": INT, "pypi_downloads": INT, "score": INT, "usage": INT, "participants": STR,
+    "last_committed": OPT_TIMESTAMP, "last_released": OPT_TIMESTAMP,
+}
+
+FILES = {
+    "categories": "categories.jsonl",
+    "grids": "grids.jsonl",
+    "packages": "packages.jsonl",
+    "search": "search.jsonl",
+}
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+class _Checker:
+    """Collects problems for one file while records are validated."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, message: str, line: int | None = None, entity: str | None = None,
+            field: str | None = None) -> None:
+        self.problems.append(Problem(self.file, message, line, entity, field))
+
+    def fields(self, record: Any, schema: Schema, line: int, entity: str,
+               prefix: str = "") -> bool:
+        """Check one object against a schema; True when it is sound."""
+        if type(record) is not dict:
+            self.add("expected a JSON object", line, entity, prefix.rstrip(".") or None)
+            return False
+        ok = True
+        for name, (check, what) in schema.items():
+            if name not in record:
+                self.add("missing required field", line, entity, prefix + name)
+                ok = False
+            elif not check(record[name]):
+                self.add(f"must be {what}, got {_shown(record[name])}", line, entity, prefix + name)
+                ok = False
+        for name in record.keys() - schema.keys():
+            self.add("unknown field", line, entity, prefix + name)
+            ok = False
+        return ok
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _entity(kind: str, record: Any) -> str:
+    if isinstance(record, dict) and "id" in record:
+        slug = record.get("slug")
+        return f"{kind} {record['id']}" + (f" ({slug!r})" if isinstance(slug, str) else "")
+    return kind
+
+
+def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any]]:
+    """Yield (line number, parsed JSON) for each non-empty line; bad lines become problems."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        checker.add(f"cannot read file: {exc.strerror}")
+        return
+    with handle:
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield number, json.loads(raw)
+            except UnicodeDecodeError as exc:
+                checker.add(f"invalid UTF-8: {exc.reason}", number)
+            except json.JSONDecodeError as exc:
+                checker.add(f"malformed JSON: {exc.msg} (column {exc.colno})", number)
+
+
+def _read_manifest(data_dir: Path, problems: list[Problem]) -> Manifest | None:
+    checker = _Checker("manifest.json")
+    path = data_dir / "manifest.json"
+    try:
+        raw = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        checker.add(f"missing: {data_dir} holds no snapshot")
+        problems.extend(checker.problems)
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        checker.add(f"malformed JSON: {exc}")
+        problems.extend(checker.problems)
+        return None
+    schema: Schema = {
+        "format": STR, "format_version": INT, "source": (lambda v: type(v) is dict, "an object"),
+        "fetched_at": (lambda v: type(v) is str and FETCHED_AT_RE.match(v) is not None,
+                       "a UTC timestamp like 2026-02-15T19:40:00Z"),
+        "counts": (lambda v: type(v) is dict and all(_int(x) for x in v.values()),
+                   "an object of integers"),
+        "notes": STRS,
+    }
+    if not checker.fields(raw, schema, None, "manifest"):  # type: ignore[arg-type]
+        problems.extend(checker.problems)
+        return None
+    if raw["format"] != FORMAT:
+        checker.add(f"must be {FORMAT!r}", field="format")
+    if raw["format_version"] != FORMAT_VERSION:
+        checker.add(f"version {raw['format_version']} is not supported (this build reads "
+                    f"version {FORMAT_VERSION})", field="format_version")
+    source = raw["source"]
+    source_schema: Schema = {"kind": STR, "location": STR, "origin": STR}
+    if checker.fields(source, source_schema, None, "manifest", "source."):  # type: ignore[arg-type]
+        if source["kind"] not in SOURCE_KINDS:
+            checker.add(f"must be one of {', '.join(SOURCE_KINDS)}", field="source.kind")
+    problems.extend(checker.problems)
+    if checker.problems:
+        return None
+    return Manifest(FORMAT_VERSION, Source(**source), raw["fetched_at"], dict(raw["counts"]),
+                    list(raw["notes"]))
+
+
+def _load_categories(path: Path, checker: _Checker) -> dict[int, Category]:
+    out: dict[int, Category] = {}
+    for line, rec in _read_lines(path, checker):
+        if checker.fields(rec, CATEGORY, line, _entity("category", rec)):
+            _add_unique(out, Category(**rec), line, checker, "category")
+    return out
+
+
+def _load_grids(path: Path, checker: _Checker) -> dict[int, Grid]:
+    out: dict[int, Grid] = {}
+    for line, rec in _read_lines(path, checker):
+        entity = _entity("grid", rec)
+        if not checker.fields(rec, GRID, line, entity):
+            continue
+        features = elements = None
+        sound = True
+        if rec["features"] is not None:
+            features = []
+            for i, f in enumerate(rec["features"]):
+                if checker.fields(f, FEATURE, line, entity, f"features[{i}]."):
+                    features.append(Feature(**f))
+                else:
+                    sound = False
+        if rec["elements"] is not None:
+            elements = []
+            for i, e in enumerate(rec["elements"]):
+                if checker.fields(e, ELEMENT, line, entity, f"elements[{i}]."):
+                    elements.append(Element(**e))
+                else:
+                    sound = False
+        if sound:
+            grid = Grid(**{**rec, "features": features, "elements": elements})
+            _add_unique(out, grid, line, checker, "grid")
+    return out
+
+
+def _load_packages(path: Path, checker: _Checker) -> dict[int, Package]:
+    out: dict[int, Package] = {}
+    for line, rec in _read_lines(path, checker):
+        entity = _entity("package", rec)
+        if not checker.fields(rec, PACKAGE, line, entity):
+            continue
+        extra = None
+        if rec["extra"] is not None:
+            raw = rec["extra"]
+            if not checker.fields(raw, EXTRA, line, entity, "extra."):
+                continue
+            releases = []
+            for i, r in enumerate(raw["releases"]):
+                if checker.fields(r, RELEASE, line, entity, f"extra.releases[{i}]."):
+                    releases.append(Release(**r))
+            extra = PackageExtra(**{**raw, "releases": releases})
+        _add_unique(out, Package(**{**rec, "extra": extra}), line, checker, "package")
+    return out
+
+
+def _load_search(path: Path, checker: _Checker) -> list[SearchRow]:
+    rows: dict[int, SearchRow] = {}
+    for line, rec in _read_lines(path, checker):
+        if checker.fields(rec, SEARCH_ROW, line, _entity("search row", rec)):
+            _add_unique(rows, SearchRow(**rec), line, checker, "search row")
+    return list(rows.values())
+
+
+def _add_unique(into: dict[int, Any], obj: Any, line: int, checker: _Checker, kind: str) -> None:
+    if obj.id in into:
+        checker.add(f"duplicate id {obj.id}", line, f"{kind} {obj.id}", "id")
+    else:
+        into[obj.id] = obj
+
+
+def _check_unique_slugs(items: Iterable[Any], file: str, kind: str, problems: list[Problem]) -> None:
+    seen: dict[str, int] = {}
+    for item in items:
+        if item.slug in seen:
+            problems.append(Problem(file, f"duplicate slug {item.slug!r} (also {kind} {seen[item.slug]})",
+                                    entity=f"{kind} {item.id}", field="slug"))
+        else:
+            seen[item.slug] = item.id
+
+
+def _check_references(snap: Snapshot, problems: list[Problem]) -> None:
+    gfile, pfile = FILES["grids"], FILES["packages"]
+    for grid in snap.grids.values():
+        entity = f"grid {grid.id} ({grid.slug!r})"
+        members = set(grid.packages)
+        for pid in grid.packages:
+            if pid not in snap.packages:
+                problems.append(Problem(gfile, f"lists package {pid}, which does not exist",
+                                        entity=entity, field="packages"))
+        feature_ids = {f.id for f in grid.features or ()}
+        for e in grid.elements or ():
+            if e.feature not in feature_ids:
+                problems.append(Problem(gfile, f"a cell names feature {e.feature}, which this grid "
+                                        "does not have", entity=entity, field="elements"))
+            if e.package not in members:
+                problems.append(Problem(gfile, f"a cell names package {e.package}, which is not in "
+                                        "this grid", entity=entity, field="elements"))
+    for pkg in snap.packages.values():
+        entity = f"package {pkg.id} ({pkg.slug!r})"
+        if pkg.category not in snap.categories:
+            problems.append(Problem(pfile, f"names category {pkg.category}, which does not exist",
+                                    entity=entity, field="category"))
+        for gid in pkg.grids:
+            if gid not in snap.grids:
+                problems.append(Problem(pfile, f"names grid {gid}, which does not exist",
+                                        entity=entity, field="grids"))
+            elif pkg.id not in snap.grids[gid].packages:
+                problems.append(Problem(pfile, f"names grid {gid}, which does not list it",
+                                        entity=entity, field="grids"))
+        extra = pkg.extra
+        if extra and extra.deprecates_package is not None and extra.deprecates_package not in snap.packages:
+            problems.append(Problem(pfile, f"deprecates package {extra.deprecates_package}, which "
+                                    "does not exist", entity=entity, field="extra.deprecates_package"))
+    for grid in snap.grids.values():
+        for pid in grid.packages:
+            pkg = snap.packages.get(pid)
+            if pkg is not None and grid.id not in pkg.grids:
+                problems.append(Problem(gfile, f"lists package {pid}, which does not name this grid",
+                                        entity=f"grid {grid.id} ({grid.slug!r})", field="packages"))
+
+
+def _check_counts(snap: Snapshot, problems: list[Problem]) -> None:
+    for name, actual in snapshot_counts(snap).items():
+        stated = snap.manifest.counts.get(name)
+        if stated is not None and stated != actual:
+            problems.append(Problem("manifest.json", f"says {stated} {name} but the files hold {actual}",
+                                    field=f"counts.{name}"))
+
+
+def snapshot_counts(snap: Snapshot) -> dict[str, int]:
+    """How many of each entity a snapshot holds (the manifest's `counts`)."""
+    grids = snap.grids.values()
+    packages = snap.packages.values()
+    return {
+        "categories": len(snap.categories),
+        "grids": len(snap.grids),
+        "packages": len(snap.packages),
+        "features": sum(len(g.features or ()) for g in grids),
+        "elements": sum(len(g.elements or ()) for g in grids),
+        "releases": sum(len(p.extra.releases) for p in packages if p.extra),
+        "search": len(snap.search_rows or ()),
+    }
+
+
+def load_snapshot(data_dir: Path) -> Snapshot:
+    """Read and validate a snapshot folder; raise SnapshotError listing every problem."""
+    data_dir = Path(data_dir)
+    problems: list[Problem] = []
+    manifest = _read_manifest(data_dir, problems)
+    checkers = {key: _Checker(name) for key, name in FILES.items()}
+    categories = _load_categories(data_dir / FILES["categories"], checkers["categories"])
+    grids = _load_grids(data_dir / FILES["grids"], checkers["grids"])
+    packages = _load_packages(data_dir / FILES["packages"], checkers["packages"])
+    search_path = data_dir / FILES["search"]
+    search = _load_search(search_path, checkers["search"]) if search_path.exists() else None
+    for checker in checkers.values():
+        problems.extend(checker.problems)
+    _check_unique_slugs(categories.values(), FILES["categories"], "category", problems)
+    _check_unique_slugs(grids.values(), FILES["grids"], "grid", problems)
+    _check_unique_slugs(packages.values(), FILES["packages"], "package", problems)
+    if manifest is None:
+        raise SnapshotError(problems)
+    snap = Snapshot(manifest, _sorted(categories), _sorted(grids), _sorted(packages), search)
+    if not problems:
+        _check_references(snap, problems)
+        _check_counts(snap, problems)
+    if problems:
+        raise SnapshotError(problems)
+    return snap
+
+
+def _sorted(items: dict[int, Any]) -> dict[int, Any]:
+    return {k: items[k] for k in sorted(items)}
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def _ordered(record: Mapping[str, Any], schema: Schema, what: str) -> dict[str, Any]:
+    unknown = record.keys() - schema.keys()
+    if unknown:
+        raise ValueError(f"{what}: unknown field(s) {sorted(unknown)}")
+    return {name: record[name] for name in schema if name in record}
+
+
+def encode_category(rec: Mapping[str, Any]) -> dict[str, Any]:
+    return _ordered(rec, CATEGORY, "category")
+
+
+def encode_grid(rec: Mapping[str, Any]) -> dict[str, Any]:
+    out = _ordered(rec, GRID, "grid")
+    if out.get("features") is not None:
+        out["features"] = [_ordered(f, FEATURE, "feature") for f in out["features"]]
+    if out.get("elements") is not None:
+        elements = [_ordered(e, ELEMENT, "element") for e in out["elements"]]
+        out["elements"] = sorted(elements, key=lambda e: (e["feature"], e["package"]))
+    return out
+
+
+def encode_package(rec: Mapping[str, Any]) -> dict[str, Any]:
+    out = _ordered(rec, PACKAGE, "package")
+    if out.get("extra") is not None:
+        extra = _ordered(out["extra"], EXTRA, "package extra")
+        releases = [_ordered(r, RELEASE, "release") for r in extra.get("releases", [])]
+        extra["releases"] = sorted(releases, key=lambda r: r["id"])
+        out["extra"] = extra
+    return out
+
+
+def encode_search_row(rec: Mapping[str, Any]) -> dict[str, Any]:
+    return _ordered(rec, SEARCH_ROW, "search row")
+
+
+def dumps_line(record: Mapping[str, Any]) -> str:
+    """One JSON Lines record: compact, UTF-8, keys in the given order."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    ordered = sorted(records, key=lambda r: r["id"])
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for rec in ordered:
+            out.write(dumps_line(rec))
+            out.write("\n")
+
+
+def write_snapshot(
+    data_dir: Path,
+    *,
+    source: Mapping[str, str],
+    fetched_at: str,
+    categories: Iterable[Mapping[str, Any]],
+    grids: Iterable[Mapping[str, Any]],
+    packages: Iterable[Mapping[str, Any]],
+    search: Iterable[Mapping[str, Any]] | None = None,
+    notes: Iterable[str] = (),
+    before_swap: Callable[[Snapshot], None] | None = None,
+) -> Snapshot:
+    """Write a snapshot from plain records, validate it with the loader, then swap it into place.
+
+    Records are dicts with the fields of docs/snapshot-format.md (key order does not
+    matter). The new snapshot is written beside `data_dir` and validated by
+    `load_snapshot`; `before_swap` may veto it by raising. Only then does it replace
+    `data_dir`, atomically: on any failure the previous snapshot is left as it was.
+    """
+    data_dir = Path(data_dir)
+    tmp = sibling_tempdir(data_dir, "new")
+    try:
+        _write_jsonl(tmp / FILES["categories"], (encode_category(r) for r in categories))
+        _write_jsonl(tmp / FILES["grids"], (encode_grid(r) for r in grids))
+        _write_jsonl(tmp / FILES["packages"], (encode_package(r) for r in packages))
+        if search is not None:
+            _write_jsonl(tmp / FILES["search"], (encode_search_row(r) for r in search))
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "source": dict(source),
+            "fetched_at": fetched_at,
+            "counts": {},
+            "notes": list(notes),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        snap = load_snapshot(tmp)  # validates everything except the counts, which are empty
+        manifest["counts"] = snapshot_counts(snap)
+        snap.manifest.counts = manifest["counts"]
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        if before_swap is not None:
+            before_swap(snap)
+        replace_dir(tmp, data_dir)
+        return snap
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
