@@ -163,6 +163,25 @@ class Manifest:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class ChangeSet:
+    """Slugs added, removed and changed for one kind of entity."""
+
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    """What one snapshot changed against the one it replaced (history.jsonl)."""
+
+    fetched_at: str
+    source: str
+    packages: ChangeSet
+    grids: ChangeSet
+
+
 @dataclass
 class Snapshot:
     """A whole snapshot; each mapping is keyed by id in ascending id order."""
@@ -172,6 +191,7 @@ class Snapshot:
     grids: dict[int, Grid]
     packages: dict[int, Package]
     search_rows: list[SearchRow] | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
 
     @cached_property
     def package_by_slug(self) -> dict[str, Package]:

@@ -13,9 +13,11 @@ from .errors import Problem, SnapshotError
 from .fsutil import replace_dir, sibling_tempdir
 from .model import (
     Category,
+    ChangeSet,
     Element,
     Feature,
     Grid,
+    HistoryEntry,
     Manifest,
     Package,
     PackageExtra,
@@ -112,7 +114,12 @@ FILES = {
     "grids": "grids.jsonl",
     "packages": "packages.jsonl",
     "search": "search.jsonl",
+    "history": "history.jsonl",
 }
+HISTORY_LIMIT = 60
+CHANGE_SET: Schema = {"added": STRS, "removed": STRS, "changed": STRS}
+HISTORY: Schema = {"fetched_at": STR, "source": STR, "packages": (lambda v: type(v) is dict, "an object"),
+                   "grids": (lambda v: type(v) is dict, "an object")}
 
 
 # ---------------------------------------------------------------------------
@@ -286,6 +293,21 @@ def _load_search(path: Path, checker: _Checker) -> list[SearchRow]:
     return list(rows.values())
 
 
+def _load_history(path: Path, checker: _Checker) -> list[HistoryEntry]:
+    entries: list[HistoryEntry] = []
+    for line, rec in _read_lines(path, checker):
+        entity = f"history entry {rec.get('fetched_at')}" if isinstance(rec, dict) else "history entry"
+        if not checker.fields(rec, HISTORY, line, entity):
+            continue
+        sets = {}
+        for kind in ("packages", "grids"):
+            if checker.fields(rec[kind], CHANGE_SET, line, entity, f"{kind}."):
+                sets[kind] = ChangeSet(**rec[kind])
+        if len(sets) == 2:
+            entries.append(HistoryEntry(rec["fetched_at"], rec["source"], sets["packages"], sets["grids"]))
+    return entries
+
+
 def _add_unique(into: dict[int, Any], obj: Any, line: int, checker: _Checker, kind: str) -> None:
     if obj.id in into:
         checker.add(f"duplicate id {obj.id}", line, f"{kind} {obj.id}", "id")
@@ -378,6 +400,8 @@ def load_snapshot(data_dir: Path) -> Snapshot:
     packages = _load_packages(data_dir / FILES["packages"], checkers["packages"])
     search_path = data_dir / FILES["search"]
     search = _load_search(search_path, checkers["search"]) if search_path.exists() else None
+    history_path = data_dir / FILES["history"]
+    history = _load_history(history_path, checkers["history"]) if history_path.exists() else []
     for checker in checkers.values():
         problems.extend(checker.problems)
     _check_unique_slugs(categories.values(), FILES["categories"], "category", problems)
@@ -385,7 +409,7 @@ def load_snapshot(data_dir: Path) -> Snapshot:
     _check_unique_slugs(packages.values(), FILES["packages"], "package", problems)
     if manifest is None:
         raise SnapshotError(problems)
-    snap = Snapshot(manifest, _sorted(categories), _sorted(grids), _sorted(packages), search)
+    snap = Snapshot(manifest, _sorted(categories), _sorted(grids), _sorted(packages), search, history)
     if not problems:
         _check_references(snap, problems)
         _check_counts(snap, problems)
@@ -442,12 +466,53 @@ def dumps_line(record: Mapping[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
-    ordered = sorted(records, key=lambda r: r["id"])
+def _write_jsonl(path: Path, records: Iterable[dict[str, Any]], sort: bool = True) -> None:
+    ordered = sorted(records, key=lambda r: r["id"]) if sort else records
     with path.open("w", encoding="utf-8", newline="\n") as out:
         for rec in ordered:
             out.write(dumps_line(rec))
             out.write("\n")
+
+
+def _slug_lines(path: Path, volatile: tuple[str, ...] = ()) -> dict[str, str]:
+    """slug -> the record's JSON without volatile fields, read from a JSON Lines file."""
+    out: dict[str, str] = {}
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8") as handle:
+        for raw in handle:
+            if raw.strip():
+                rec = json.loads(raw)
+                for name in volatile:
+                    rec.pop(name, None)
+                out[rec["slug"]] = dumps_line(rec)
+    return out
+
+
+def _change_set(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str]]:
+    return {
+        "added": sorted(new.keys() - old.keys()),
+        "removed": sorted(old.keys() - new.keys()),
+        "changed": sorted(s for s in new.keys() & old.keys() if new[s] != old[s]),
+    }
+
+
+def _history_lines(old_dir: Path, new_dir: Path, fetched_at: str, kind: str) -> list[dict[str, Any]]:
+    """The previous history plus one entry comparing the snapshot in place with the new one."""
+    if not (old_dir / "manifest.json").exists():
+        return []
+    old_history = old_dir / FILES["history"]
+    lines = [json.loads(x) for x in old_history.read_text(encoding="utf-8").splitlines() if x.strip()] \
+        if old_history.exists() else []
+    entry = {
+        "fetched_at": fetched_at,
+        "source": kind,
+        "packages": _change_set(_slug_lines(old_dir / FILES["packages"], ("last_fetched",)),
+                                _slug_lines(new_dir / FILES["packages"], ("last_fetched",))),
+        "grids": _change_set(_slug_lines(old_dir / FILES["grids"]), _slug_lines(new_dir / FILES["grids"])),
+    }
+    lines = [x for x in lines if x.get("fetched_at") != fetched_at] + [entry]
+    return lines[-HISTORY_LIMIT:]
 
 
 def write_snapshot(
@@ -477,6 +542,9 @@ def write_snapshot(
         _write_jsonl(tmp / FILES["packages"], (encode_package(r) for r in packages))
         if search is not None:
             _write_jsonl(tmp / FILES["search"], (encode_search_row(r) for r in search))
+        history = _history_lines(data_dir, tmp, fetched_at, source.get("kind", ""))
+        if history:
+            _write_jsonl(tmp / FILES["history"], history, sort=False)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,

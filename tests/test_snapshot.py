@@ -1,0 +1,142 @@
+"""The snapshot loader: a sound snapshot loads; each kind of bad input is named precisely."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from builder.errors import SnapshotError
+from builder.snapshot import load_snapshot
+from tests import snapshots
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _rewrite(path: Path, records: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def _problems(data_dir: Path) -> list[str]:
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(data_dir)
+    return [str(p) for p in info.value.problems]
+
+
+def test_round_trip_keeps_values_order_and_relations(tmp_path: Path) -> None:
+    snap = load_snapshot(snapshots.write(tmp_path / "data"))
+    assert list(snap.packages) == [1, 2, 3]
+    assert snap.packages[1].grids == [10]
+    assert snap.grids[10].packages == [1, 2]
+    assert snap.grids[10].cell(1, 2) == "yes"
+    assert snap.package_by_slug["beta"].id == 2
+    assert snap.manifest.counts == {"categories": 1, "grids": 1, "packages": 3, "features": 1,
+                                    "elements": 2, "releases": 0, "search": 0}
+    assert snap.packages[1].last_updated == "2026-01-07T13:42:43-05:00"
+
+
+def test_written_files_are_stable_jsonl_in_id_order(tmp_path: Path) -> None:
+    recs = snapshots.records()
+    recs["packages"].reverse()
+    first = snapshots.write(tmp_path / "a", recs)
+    second = snapshots.write(tmp_path / "b")
+    for name in ("manifest.json", "categories.jsonl", "grids.jsonl", "packages.jsonl"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    ids = [r["id"] for r in _lines(first / "packages.jsonl")]
+    assert ids == sorted(ids)
+    assert list(_lines(first / "packages.jsonl")[0])[:3] == ["id", "slug", "title"]
+
+
+def test_malformed_json_names_file_and_line(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    text = (data / "packages.jsonl").read_text().splitlines()
+    text[1] = text[1][:40]
+    (data / "packages.jsonl").write_text("\n".join(text) + "\n")
+    problems = _problems(data)
+    assert any(p.startswith("packages.jsonl:2: malformed JSON") for p in problems), problems
+
+
+def test_missing_required_field(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    recs = _lines(data / "packages.jsonl")
+    del recs[0]["repo_url"]
+    _rewrite(data / "packages.jsonl", recs)
+    assert "packages.jsonl:1: package 1 ('alpha'): field 'repo_url': missing required field" in _problems(data)
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    recs = _lines(data / "packages.jsonl")
+    recs[2]["repo_watchers"] = "many"
+    _rewrite(data / "packages.jsonl", recs)
+    problems = _problems(data)
+    assert any("package 3 ('gamma'): field 'repo_watchers': must be an integer" in p for p in problems)
+
+
+def test_dangling_reference(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    grids = _lines(data / "grids.jsonl")
+    grids[0]["packages"].append(99)
+    _rewrite(data / "grids.jsonl", grids)
+    problems = _problems(data)
+    assert "grids.jsonl: grid 10 ('forms'): field 'packages': lists package 99, which does not exist" in problems
+
+
+def test_duplicate_id_and_slug(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    recs = _lines(data / "packages.jsonl")
+    recs.append({**recs[2], "slug": "other"})
+    recs.append({**recs[2], "id": 4})
+    _rewrite(data / "packages.jsonl", recs)
+    problems = _problems(data)
+    assert any("packages.jsonl:4: package 3: field 'id': duplicate id 3" in p for p in problems), problems
+    assert any("package 4: field 'slug': duplicate slug 'gamma'" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("slug", ["../x", "Upper", "a/b", "", "sp ace"])
+def test_unsafe_slug(tmp_path: Path, slug: str) -> None:
+    data = snapshots.write(tmp_path / "data")
+    recs = _lines(data / "packages.jsonl")
+    recs[0]["slug"] = slug
+    _rewrite(data / "packages.jsonl", recs)
+    problems = _problems(data)
+    assert any("field 'slug': must be a safe slug" in p for p in problems), problems
+
+
+def test_unknown_format_version_and_missing_manifest(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    assert any("format_version" in p and "not supported" in p for p in _problems(data))
+    (data / "manifest.json").unlink()
+    assert any(p.startswith("manifest.json: missing") for p in _problems(data))
+
+
+def test_write_snapshot_refuses_invalid_records_and_keeps_old(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    recs = snapshots.records()
+    recs["packages"][0]["category"] = 7
+    with pytest.raises(SnapshotError):
+        snapshots.write(data, recs)
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_history_records_what_each_new_snapshot_changed(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    assert load_snapshot(data).history == []
+    recs = snapshots.records()
+    recs["packages"][0]["last_fetched"] = "2026-03-01T10:00:00-05:00"  # volatile: not a change
+    recs["packages"][1]["repo_watchers"] = 999
+    recs["packages"].append(snapshots.package(4, "delta"))
+    recs["packages"] = [p for p in recs["packages"] if p["slug"] != "gamma"]
+    snap = snapshots.write(data, recs)
+    snap = load_snapshot(data)
+    [entry] = snap.history
+    assert (entry.packages.added, entry.packages.removed, entry.packages.changed) == (["delta"], ["gamma"], ["beta"])
+    assert (entry.grids.added, entry.grids.removed, entry.grids.changed) == ([], [], [])
