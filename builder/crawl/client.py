@@ -99,8 +99,8 @@ class _Pacer:
 class PoliteClient:
     """Fetches JSON documents from one host within the caps; use as an async context manager."""
 
-    def __init__(self, settings: ClientSettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(self, settings: ClientSettings | None = None, *,
+                 transport: httpx.AsyncBaseTransport | None = None, rng: random.Random | None = None) -> None:
         self.settings = settings or ClientSettings()
         self.stats = ClientStats()
         self._rng = rng or random.Random()

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import CrawlError
 from ..snapshot import CATEGORY, GRID, PACKAGE
-from .client import PoliteClient
+from .client import ClientStats, PoliteClient
 from .journal import Journal
 from .links import LinkMap
 
@@ -38,6 +38,7 @@ class Progress:
     pages_expected: int = 0
     from_journal: int = 0
     passes: dict[str, int] = field(default_factory=dict)
+    stats: ClientStats = field(default_factory=ClientStats)
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Crawler:
         self.journal = journal
         self.page_size = page_size
         self.max_passes = max_passes
-        self.progress = Progress()
+        self.progress = Progress(stats=client.stats)
         self._notify = progress
 
     async def collect(self) -> Records:

@@ -1,4 +1,4 @@
-"""The crawl report: what the crawl did and what it changed, as text for people and JSON for the nightly job."""
+"""The crawl report: what a crawl did and changed, as text for people and as JSON for the nightly job."""
 
 from __future__ import annotations
 

@@ -43,11 +43,11 @@ class RowStream:
 def _open_bytes(path: Path) -> IO[bytes]:
     try:
         raw = path.open("rb")
+        if raw.read(2) == GZIP_MAGIC:
+            raw.close()
+            return gzip.open(path, "rb")  # type: ignore[return-value]
     except OSError as exc:
         raise DumpError(f"{path}: cannot read: {exc.strerror}") from exc
-    if raw.read(2) == GZIP_MAGIC:
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     raw.seek(0)
     return raw
 
@@ -85,9 +85,8 @@ def open_dump(path: Path) -> RowStream:
 def _numbered_lines(handle: IO[bytes], name: str) -> Iterator[tuple[int, bytes]]:
     number = 0
     try:
-        with handle:
-            for number, line in enumerate(handle, 1):  # noqa: B007 - number is used after the loop
-                yield number, line
+        for number, line in enumerate(handle, 1):  # noqa: B007 - number is used after the loop
+            yield number, line
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
         raise DumpError(f"{name}: line {number + 1}: the gzip stream is broken or ends early "
                         f"({exc}); the file is truncated or corrupt") from exc
@@ -173,7 +172,8 @@ def _row(line: bytes, number: int, name: str, block: tuple[str, list[tuple[int, 
 
 
 def _sql_rows(handle: IO[bytes], name: str, tables: set[str]) -> Iterator[tuple[str, Row]]:
-    return sql_rows(_numbered_lines(handle, name), name, tables)
+    with handle:  # closed as soon as an error leaves, not when the generator is collected
+        yield from sql_rows(_numbered_lines(handle, name), name, tables)
 
 
 # ---------------------------------------------------------------------------
@@ -266,9 +266,8 @@ def _json_values(handle: IO[bytes], name: str) -> Iterator[tuple[int, Any]]:
                     break
                 except json.JSONDecodeError as exc:
                     if not more():
-                        what = "the file ends inside it: the fixture is truncated" \
-                            if exc.pos >= len(buf) - 1 else f"malformed JSON: {exc.msg}"
-                        raise DumpError(f"{name}: record {count + 1}: {what}") from exc
+                        raise DumpError(f"{name}: record {count + 1}: cannot parse it ({exc.msg}): "
+                                        "the fixture is truncated or malformed") from exc
             pos = end
             count += 1
             yield count, value

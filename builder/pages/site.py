@@ -12,15 +12,19 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from ..model import Category, Grid, Package, Snapshot
 from ..settings import Settings
+from . import chart
 from . import format as fmt
 
 CSS_FILE = "site.css"
 # The live feed URLs (/feeds/packages/latest/rss/) are served from these files by rewrites.
 RSS_PATH = "/feeds/packages/latest/rss.xml"
 ATOM_PATH = "/feeds/packages/latest/atom.xml"
+SOURCE_WORDS = {"crawl": "a crawl of", "pg_dump": "the database dump", "pg_dump_custom": "the database dump",
+                "dumpdata": "the Django dumpdata file", "sample": "the sample data"}
 NAV = (("Packages", "/packages/"), ("Grids", "/grids/"), ("Categories", "/categories/"), ("About", "/about/"))
 
 
@@ -64,6 +68,7 @@ class SiteInfo:
     fetched_at: str
     fetched_iso: str
     source_kind: str
+    source_words: str
     source_location: str
     source_origin: str | None
 
@@ -75,9 +80,11 @@ def output_file(path: str) -> str:
 
 @dataclass
 class Site:
+    """Shared by every page function of one build."""
+
     snapshot: Snapshot
     settings: Settings
-    _static_hashes: dict[str, str] = field(default_factory=dict)
+    _sparklines: dict[int, Markup] = field(default_factory=dict)
 
     @cached_property
     def prefix(self) -> str:
@@ -113,7 +120,8 @@ class Site:
             feed_rss=self.href(RSS_PATH), feed_atom=self.href(ATOM_PATH),
             nav=tuple((label, self.href(path)) for label, path in NAV),
             fetched_at=fmt.stamp_utc(m.fetched_at), fetched_iso=m.fetched_at,
-            source_kind=m.source.kind, source_location=m.source.location, source_origin=origin,
+            source_kind=m.source.kind, source_words=SOURCE_WORDS.get(m.source.kind, m.source.kind),
+            source_location=m.source.location, source_origin=origin,
         )
 
     @cached_property
@@ -140,6 +148,13 @@ class Site:
     def grids_of_package(self) -> dict[int, list[Grid]]:
         grids = self.snapshot.grids
         return {p.id: [grids[g] for g in p.grids if g in grids] for p in self.snapshot.packages.values()}
+
+    def sparkline(self, package: Package) -> Markup:
+        """The grid cell commit chart, drawn once per package however many grids show it."""
+        found = self._sparklines.get(package.id)
+        if found is None:
+            found = self._sparklines[package.id] = chart.sparkline(package.commits_over_52)
+        return found
 
     def category(self, package: Package) -> Category:
         return self.snapshot.categories[package.category]

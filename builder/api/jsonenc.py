@@ -1,0 +1,31 @@
+"""JSON encoders matching the live API byte for byte, and the v3 timestamp form."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+_V4 = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_V3 = json.JSONEncoder()
+
+
+def dumps_v4(obj: Any) -> bytes:
+    """DRF's JSONRenderer: compact, UTF-8, not ASCII-escaped."""
+    return _V4.encode(obj).encode("utf-8")
+
+
+def dumps_v3(obj: Any) -> bytes:
+    """`json.dumps` defaults, as API v3's json_view writes them."""
+    return _V3.encode(obj).encode("ascii")
+
+
+def v3_timestamp(value: str | None) -> str | None:
+    """An API v4 timestamp as Django's JSONEncoder writes it: UTC, milliseconds, 'Z'."""
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value).astimezone(UTC)
+    text = moment.isoformat()
+    if moment.microsecond:
+        text = text[:23] + text[26:]
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -1,0 +1,57 @@
+"""The search index rows: the snapshot's own (a dump has the live SearchV3 table), or computed.
+
+Computed rows follow searchv3's builder where the snapshot allows: grid weight is
+calc_grid_weight (100/6 steps below the top package weight for unlocked, header-less or empty
+grids); a package's weight needs searchv2's scoring rules over downloads, usage and release
+dates, which a crawl does not have, so it is 0; `created`/`modified` are the snapshot's
+`fetched_at` (when the index would have been built) in API v4 form.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ..model import SearchRow, Snapshot
+
+LIVE_TZ = ZoneInfo("America/New_York")
+
+
+def _v4_time(utc: str) -> str:
+    return datetime.fromisoformat(utc.replace("Z", "+00:00")).astimezone(LIVE_TZ).isoformat()
+
+
+def grid_weight(*, is_locked: bool, header: bool, has_packages: bool, max_weight: int) -> int:
+    """searchv3.builders.calc_grid_weight."""
+    increment = max_weight / 6
+    weight = max_weight - increment
+    weight -= 0 if is_locked else increment
+    weight -= 0 if header else increment
+    weight -= 0 if has_packages else increment
+    return int(weight)
+
+
+def search_rows(snap: Snapshot) -> list[SearchRow]:
+    """The rows to search: the snapshot's, else computed from packages and grids."""
+    if snap.search_rows is not None:
+        return snap.search_rows
+    when = _v4_time(snap.manifest.fetched_at)
+    rows: list[SearchRow] = []
+    for p in snap.packages.values():
+        extra = p.extra
+        rows.append(SearchRow(
+            id=len(rows) + 1, item_type="package", slug=p.slug, title=p.title,
+            description=p.repo_description, category=snap.categories[p.category].title, weight=0,
+            created=when, modified=when, repo_watchers=p.repo_watchers, repo_forks=p.repo_forks,
+            pypi_downloads=extra.pypi_downloads if extra else 0, score=extra.score if extra else 0,
+            usage=extra.usage_count if extra else 0, participants=",".join(p.participants),
+            last_committed=p.last_updated, last_released=None))
+    top = max((r.weight for r in rows), default=0) or 100
+    for g in snap.grids.values():
+        rows.append(SearchRow(
+            id=len(rows) + 1, item_type="grid", slug=g.slug, title=g.title, description=g.description,
+            category="", weight=grid_weight(is_locked=g.is_locked, header=g.header,
+                                            has_packages=bool(g.packages), max_weight=top),
+            created=when, modified=when, repo_watchers=0, repo_forks=0, pypi_downloads=0, score=0,
+            usage=0, participants="", last_committed=None, last_released=None))
+    return rows

@@ -1,0 +1,139 @@
+"""API v4 (Django REST framework): the serializers' fields in their order, hyperlinks rebased.
+
+Each entity is encoded once per format (plain, `?format=json`, `?format=api`); list pages
+are the detail bodies joined, so no entity is encoded twice for one format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import Category, Grid, Package, Snapshot
+from . import layout
+from .jsonenc import dumps_v4
+from .paging import DEFAULT_LIMIT, drf_next, drf_previous, v4_format_pages, v4_pages
+
+NOT_FOUND = {"detail": "Not found."}
+NO_MATCH = {
+    "packages": {"detail": "No Package matches the given query."},
+    "grids": {"detail": "No Grid matches the given query."},
+    "categories": {"detail": "No Category matches the given query."},
+}
+
+
+def suffix(fmt: str | None) -> str:
+    """What DRF appends to every hyperlink of a response in that format."""
+    return f"?format={fmt}" if fmt else ""
+
+
+class Links:
+    """Absolute API v4 URLs under the configured base URL."""
+
+    def __init__(self, base_url: str, fmt: str | None) -> None:
+        self.api = f"{base_url}/api/v4/"
+        self.tail = suffix(fmt)
+
+    def endpoint(self, kind: str) -> str:
+        return f"{self.api}{kind}/{self.tail}"
+
+    def detail(self, kind: str, key: int | str) -> str:
+        return f"{self.api}{kind}/{key}/{self.tail}"
+
+
+def root(links: Links) -> dict[str, str]:
+    return {k: links.endpoint(k) for k in ("packages", "search", "grids", "categories")}
+
+
+def package(p: Package, links: Links) -> dict[str, Any]:
+    return {
+        "category": links.detail("categories", p.category),
+        "grids": [links.detail("grids", g) for g in p.grids],
+        "id": p.id,
+        "title": p.title,
+        "slug": p.slug,
+        "last_updated": p.last_updated,
+        "last_fetched": p.last_fetched,
+        "repo_url": p.repo_url,
+        "pypi_version": p.pypi_version,
+        "created": p.created,
+        "modified": p.modified,
+        "repo_forks": p.repo_forks,
+        "repo_description": p.repo_description,
+        "pypi_url": p.pypi_url,
+        "documentation_url": p.documentation_url,
+        "repo_watchers": p.repo_watchers,
+        "commits_over_52": p.commits_over_52,
+        "participants": p.participants,
+    }
+
+
+def grid(g: Grid, links: Links) -> dict[str, Any]:
+    return {
+        "id": g.id,
+        "title": g.title,
+        "slug": g.slug,
+        "description": g.description,
+        "is_locked": g.is_locked,
+        "packages": [links.detail("packages", p) for p in g.packages],
+        "header": g.header,
+        "created": g.created,
+        "modified": g.modified,
+    }
+
+
+def category(c: Category, links: Links) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "slug": c.slug,
+        "description": c.description,
+        "title_plural": c.title_plural,
+        "show_pypi": c.show_pypi,
+        "created": c.created,
+        "modified": c.modified,
+    }
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One package, grid or category: its lookup keys and its encoded body."""
+
+    keys: tuple[int | str, ...]
+    body: bytes
+
+
+def entities(snap: Snapshot, kind: str, links: Links) -> list[Entity]:
+    """Every entity of a kind, newest id first (the live list order)."""
+    if kind == "packages":
+        return [Entity((p.id, p.slug), dumps_v4(package(p, links)))
+                for p in reversed(snap.packages.values())]
+    if kind == "grids":
+        return [Entity((g.id, g.slug), dumps_v4(grid(g, links)))
+                for g in reversed(snap.grids.values())]
+    return [Entity((c.id,), dumps_v4(category(c, links)))  # categories answer by id only
+            for c in reversed(snap.categories.values())]
+
+
+def page_body(url: str, bodies: Sequence[bytes], limit: int, offset: int, fmt: str | None) -> bytes:
+    """A LimitOffsetPagination envelope around already-encoded results."""
+    count = len(bodies)
+    head = dumps_v4({"count": count, "next": drf_next(url, limit, offset, count, fmt),
+                     "previous": drf_previous(url, limit, offset, fmt)})
+    return head[:-1] + b',"results":[' + b",".join(bodies[offset:offset + limit]) + b"]}"
+
+
+def list_files(kind: str, items: Sequence[Entity], links: Links, fmt: str | None,
+               every_offset: bool = True) -> Iterator[tuple[str, bytes]]:
+    """The list pages of one kind in one format."""
+    url = links.api + kind + "/"
+    bodies = [e.body for e in items]
+    pages = v4_pages(len(bodies), every_offset=every_offset) if fmt is None \
+        else v4_format_pages(len(bodies), fmt)
+    for limit, offset in pages:
+        yield layout.v4_page(kind, limit, offset, fmt), page_body(url, bodies, limit, offset, fmt)
+
+
+def first_page(kind: str) -> str:
+    return layout.v4_page(kind, DEFAULT_LIMIT, 0)

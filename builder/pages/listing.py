@@ -1,0 +1,154 @@
+"""The package lists (`/packages/` and each `/categories/<slug>/`), sorted and paginated without JS.
+
+URL layout, for a list rooted at BASE (`/packages/` or `/categories/<slug>/`):
+
+    BASE                          sorted by name, page 1
+    BASE page/<n>/                sorted by name, page n (n >= 2)
+    BASE sort/<key>/              sorted by key (stars, forks, updated), page 1
+    BASE sort/<key>/page/<n>/     ... page n
+
+Orders are total: name is (title casefolded, id); stars, forks and updated are descending with
+ties broken by ascending id, and packages never updated come last. Each package's table row is
+rendered once per build and reused by every list page that shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from ..model import Category, Package
+from . import format as fmt
+from .context import description_of
+from .site import Link, PageMeta, Site
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    key: str
+    label: str
+    order: Callable[[Package], tuple]
+
+
+SORTS = (
+    Sort("name", "Name", lambda p: (p.title.casefold(), p.title, p.id)),
+    Sort("stars", "Stars", lambda p: (-p.repo_watchers, p.id)),
+    Sort("forks", "Forks", lambda p: (-p.repo_forks, p.id)),
+    Sort("updated", "Updated", lambda p: (-fmt.sort_key_ts(p.last_updated), p.id)),
+)
+DEFAULT_SORT = SORTS[0].key
+
+
+@dataclass(frozen=True, slots=True)
+class Tab:
+    """A sort column header or a category filter: label, link, whether it is the current one."""
+
+    label: str
+    href: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    page: int
+    pages: int
+    previous: str | None
+    next: str | None
+    numbers: tuple[Link, ...]  # href None for the current page and for the "…" gaps
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    page: PageMeta
+    heading: str
+    intro: str
+    total: int
+    first: int
+    last: int
+    rows: Markup
+    sorts: tuple[Tab, ...]
+    filters: tuple[Tab, ...]
+    pager: Pager
+
+
+def list_path(base: str, sort: str, page: int) -> str:
+    path = base if sort == DEFAULT_SORT else f"{base}sort/{sort}/"
+    return path if page == 1 else f"{path}page/{page}/"
+
+
+def sorted_orders(site: Site) -> dict[str, list[Package]]:
+    """All packages in every sort order, computed once; category lists filter these."""
+    packages = list(site.snapshot.packages.values())
+    return {s.key: sorted(packages, key=s.order) for s in SORTS}
+
+
+def package_rows(site: Site) -> dict[int, Markup]:
+    """Each package's list row (a <tr>), rendered once."""
+    template = site.env.get_template("_package_row.html")
+    return {p.id: Markup(template.render(p=p, href=site.href(site.package_path(p)),
+                                          category=site.category(p).title, summary=description_of(p),
+                                          deprecated=bool(p.extra and p.extra.date_deprecated)))
+            for p in site.snapshot.packages.values()}
+
+
+def window(page: int, pages: int) -> list[int | None]:
+    """Page numbers to show: first, last and two either side of the current one; None is a gap."""
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    out: list[int | None] = []
+    for i, n in enumerate(shown):
+        if i and n - shown[i - 1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
+def list_pages(site: Site, base: str, heading: str, intro: str, members: Callable[[Package], bool],
+               category: Category | None, orders: dict[str, list[Package]], rows: dict[int, Markup],
+               filters: Callable[[str], tuple[Tab, ...]]) -> Iterator[ListPage]:
+    """Every page of one list: each sort order, each page of it."""
+    for sort in SORTS:
+        chosen = [p for p in orders[sort.key] if members(p)]
+        pages = max(1, -(-len(chosen) // PAGE_SIZE))
+        for n in range(1, pages + 1):
+            path = list_path(base, sort.key, n)
+            chunk = chosen[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]
+            title = heading if n == 1 else f"{heading} (page {n} of {pages})"
+            if sort.key != DEFAULT_SORT:
+                title = f"{title}, by {sort.label.lower()}"
+            crumbs = [Link("Home", site.href("/")), Link("Packages", site.href("/packages/"))]
+            if category is not None:
+                crumbs = [Link("Home", site.href("/")), Link("Categories", site.href("/categories/"))]
+            crumbs.append(Link(heading))
+            numbers = tuple(Link("…") if i is None else
+                            Link(str(i), None if i == n else site.href(list_path(base, sort.key, i)))
+                            for i in window(n, pages))
+            yield ListPage(
+                page=site.meta(path, title, intro, breadcrumbs=tuple(crumbs),
+                               nav="Categories" if category else "Packages"),
+                heading=heading, intro=intro, total=len(chosen), first=(n - 1) * PAGE_SIZE + 1,
+                last=(n - 1) * PAGE_SIZE + len(chunk),
+                rows=Markup("".join(rows[p.id] for p in chunk)),
+                sorts=tuple(Tab(s.label, site.href(list_path(base, s.key, 1)), s.key == sort.key) for s in SORTS),
+                filters=filters(sort.key),
+                pager=Pager(n, pages, site.href(list_path(base, sort.key, n - 1)) if n > 1 else None,
+                            site.href(list_path(base, sort.key, n + 1)) if n < pages else None, numbers),
+            )
+
+
+def category_filters(site: Site, current: Category | None) -> Callable[[str], tuple[Tab, ...]]:
+    """The 'All (60)', 'App (47)' … filter, keeping the current sort."""
+    counts = site.packages_in_category
+    total = len(site.snapshot.packages)
+
+    def tabs(sort: str) -> tuple[Tab, ...]:
+        out = [Tab(f"All ({total:,})", site.href(list_path("/packages/", sort, 1)), current is None)]
+        for c in site.snapshot.categories.values():
+            out.append(Tab(f"{c.title} ({len(counts[c.id]):,})",
+                           site.href(list_path(site.category_path(c), sort, 1)), current is c))
+        return tuple(out)
+
+    return tabs

@@ -1,0 +1,258 @@
+"""The search stage: the `/search/` page and the compact, sharded client-side search index.
+
+The browser (static/search.js) ranks every query itself from three kinds of files, all under
+`search/data/` with a content hash in their names so a CDN may cache them forever:
+
+    head.<hash>.json      loaded by the first search: every package and grid, in weight order
+    w<n>.<hash>.json      description words: sorted token ranges, each token with its postings
+    d<n>.<hash>.json      descriptions to display, DOC_SHARD items per file, by position
+
+The head is what ranking needs: title, slug, weight, stars, usage, last update, category.
+Description words are looked up only for the query's words, and descriptions are fetched only
+for the results shown, so the first search downloads the head, a few word chunks and at most
+MAX_RESULTS / DOC_SHARD-ish description shards, whatever the size of the directory.
+
+Head format (`"v": 1`):
+
+    {"v": 1, "categories": [titles], "docs": {"size": 64, "files": [...]},
+     "words": {"min": 2, "first": [first token of each chunk], "files": [...]},
+     "items": [[category, title, slug, weight, stars, usage, updated], ...]}
+
+An item's `category` is an index into `categories`, or -1 for a grid; `slug` is "" when it is
+the lower-cased title; `stars` is a grid's package count; `updated` is days since 1970-01-01
+of the last update's calendar date, or 0 when unknown. An item's position in `items` is its
+id in postings and shards. A word chunk is `[[token, delta, delta, ...], ...]` (positions,
+delta-encoded, ascending); a description shard is a list of strings.
+
+`rank()` implements the ranking in Python too: the tests hold it and the script to the same
+results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from .build import BuildContext, Output
+from .model import Snapshot
+
+MAX_RESULTS = 20
+DOC_SHARD = 64
+DESCRIPTION_CHARS = 140
+WORD_CHUNK_BYTES = 6000
+MIN_WORD = 2
+DATA_DIR = "search/data"
+_PREFIX = re.compile(r"^(?:django|dj)[-_ ]")
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One searchable package or grid."""
+
+    kind: str  # "package" or "grid"
+    id: int
+    title: str
+    slug: str
+    description: str
+    category: str  # the category title; "Grid" for a grid
+    weight: int
+    stars: int  # a grid's package count
+    usage: int
+    updated: str | None  # an API v4 timestamp
+
+    @property
+    def path(self) -> str:
+        return f"/packages/p/{self.slug}/" if self.kind == "package" else f"/grids/g/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchIndex:
+    """The index files (site path -> bytes) and the head's site path."""
+
+    head_path: str
+    files: dict[str, bytes]
+
+
+# Text helpers: the script has the same functions (tokens, clean, truncate).
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased runs of letters and digits, in order (duplicates kept)."""
+    out: list[str] = []
+    current: list[str] = []
+    for ch in text.lower():
+        if ch.isalnum():
+            current.append(ch)
+        elif current:
+            out.append("".join(current))
+            current = []
+    if current:
+        out.append("".join(current))
+    return out
+
+
+def clean(text: str) -> str:
+    """Whitespace collapsed, ends trimmed."""
+    return " ".join(text.split())
+
+
+def truncate(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """At most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip() + "…"
+
+
+def no_prefix(text: str) -> str:
+    """'django-select2' -> 'select2' (the live site's clean title)."""
+    return _PREFIX.sub("", text, count=1)
+
+
+def days(timestamp: str | None) -> int:
+    """Days since 1970-01-01 of the timestamp's calendar date; 0 when unknown."""
+    if not timestamp:
+        return 0
+    return (date.fromisoformat(timestamp[:10]) - _EPOCH).days
+
+
+# Entries.
+
+def entries(snapshot: Snapshot) -> list[Entry]:
+    """Every package and grid, in rank order: weight, stars, usage (descending), then title."""
+    rows = {(r.item_type, r.slug): r for r in snapshot.search_rows or ()}
+    found: list[Entry] = []
+    for p in snapshot.packages.values():
+        row = rows.get(("package", p.slug))
+        usage = p.extra.usage_count if p.extra else (row.usage if row else 0)
+        found.append(Entry(
+            "package", p.id, clean(p.title), p.slug, truncate(clean(p.repo_description)),
+            snapshot.categories[p.category].title, row.weight if row else 0, p.repo_watchers, usage,
+            p.last_updated))
+    for g in snapshot.grids.values():
+        row = rows.get(("grid", g.slug))
+        found.append(Entry(
+            "grid", g.id, clean(g.title), g.slug, truncate(clean(g.description)), "Grid",
+            row.weight if row else 0, len(g.packages), 0, g.modified))
+    return sorted(found, key=lambda e: (-e.weight, -e.stars, -e.usage, e.title.lower(), e.kind, e.id))
+
+
+# Ranking (mirrored by static/search.js).
+
+def normalize(query: str) -> str:
+    return " ".join(query.lower().split())
+
+
+def tier(entry: Entry, query: str, words: Sequence[str], description_words: Iterable[str]) -> int | None:
+    """0 exact title/slug, 1 prefix, 2 every word in title/slug, 3 with the description; None."""
+    title, slug = entry.title.lower(), entry.slug
+    names = (title, slug, no_prefix(title), no_prefix(slug))
+    if query in names:
+        return 0
+    if any(n.startswith(query) for n in names):
+        return 1
+    both = title + " " + slug
+    if all(w in both for w in words):
+        return 2
+    described = list(description_words)
+    if words and all(w in both or (len(w) >= MIN_WORD and any(t.startswith(w) for t in described))
+                     for w in words):
+        return 3
+    return None
+
+
+def rank(items: Sequence[Entry], query: str, limit: int = MAX_RESULTS) -> list[Entry]:
+    """The best `limit` matches: by tier, then by position (weight order)."""
+    q = normalize(query)
+    if not q:
+        return []
+    words = tokens(q) or [q]
+    scored = []
+    for position, e in enumerate(items):
+        t = tier(e, q, words, tokens(e.description))
+        if t is not None:
+            scored.append((t, position, e))
+    return [e for _, _, e in sorted(scored, key=lambda s: s[:2])[:limit]]
+
+
+# Files.
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _named(stem: str, data: bytes) -> tuple[str, bytes]:
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.json", data
+
+
+def word_chunks(items: Sequence[Entry]) -> list[list[list[str | int]]]:
+    """Description tokens with their delta-encoded postings, cut into sorted ranges."""
+    postings: dict[str, list[int]] = defaultdict(list)
+    for position, e in enumerate(items):
+        for token in sorted(set(tokens(e.description))):
+            if len(token) >= MIN_WORD:
+                postings[token].append(position)
+    chunks: list[list[list[str | int]]] = [[]]
+    size = 0
+    for token in sorted(postings):
+        ids = postings[token]
+        row: list[str | int] = [token, ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))]
+        row_size = len(_json(row))
+        if size and size + row_size > WORD_CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(row)
+        size += row_size
+    return chunks if chunks[0] else []
+
+
+def build_index(items: Sequence[Entry]) -> SearchIndex:
+    """The head, word chunks and description shards of `items` (already in rank order)."""
+    files: dict[str, bytes] = {}
+    categories = sorted({e.category for e in items if e.kind == "package"})
+    doc_names = []
+    for n, start in enumerate(range(0, len(items), DOC_SHARD)):
+        name, data = _named(f"d{n}", _json([e.description for e in items[start:start + DOC_SHARD]]))
+        files[f"{DATA_DIR}/{name}"] = data
+        doc_names.append(name)
+    word_names, firsts = [], []
+    for n, chunk in enumerate(word_chunks(items)):
+        name, data = _named(f"w{n}", _json(chunk))
+        files[f"{DATA_DIR}/{name}"] = data
+        word_names.append(name)
+        firsts.append(chunk[0][0])
+    head = {
+        "v": 1,
+        "categories": categories,
+        "docs": {"size": DOC_SHARD, "files": doc_names},
+        "words": {"min": MIN_WORD, "first": firsts, "files": word_names},
+        "items": [[categories.index(e.category) if e.kind == "package" else -1, e.title,
+                   "" if e.slug == e.title.lower() else e.slug, e.weight, e.stars, e.usage, days(e.updated)]
+                  for e in items],
+    }
+    name, data = _named("head", _json(head))
+    files[f"{DATA_DIR}/{name}"] = data
+    return SearchIndex(f"{DATA_DIR}/{name}", files)
+
+
+def render(ctx: BuildContext) -> Iterator[Output]:
+    """The search page and the index files."""
+    from .pages.site import Site
+
+    index = build_index(entries(ctx.snapshot))
+    site = Site(ctx.snapshot, ctx.settings)
+    meta = site.meta("/search/", "Search", "Search the packages and comparison grids of Django Packages.",
+                     noindex=True)
+    yield "search/index.html", site.render(
+        "search.html", page=meta, v=None, index_href=site.href("/" + index.head_path),
+        packages_href=site.href("/packages/"), categories_href=site.href("/categories/"),
+        grids_href=site.href("/grids/"),
+        categories=[(c.title_plural or c.title, site.href(site.category_path(c)))
+                    for c in ctx.snapshot.categories.values()])
+    yield from sorted(index.files.items())
