@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from builder.fsutil import replace_dir, sibling_tempdir  # noqa: E402
 from builder.model import Snapshot  # noqa: E402
 from builder.snapshot import write_snapshot  # noqa: E402
 
@@ -294,8 +296,20 @@ def generate_snapshot(out_dir: Path, packages: int, grids: int, seed: int = DEFA
     if packages < 2 or grids < 0:
         raise ValueError("need at least 2 packages and no negative number of grids")
     plan = _Plan(packages, grids, seed)
+    out_dir = Path(out_dir)
+    # Written where no snapshot is in place, so it carries no history.jsonl: the same bytes every time.
+    scratch = sibling_tempdir(out_dir, "generate")
+    try:
+        snapshot = _write(scratch / "data", plan, packages, grids, seed)
+        replace_dir(scratch / "data", out_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return snapshot
+
+
+def _write(data_dir: Path, plan: _Plan, packages: int, grids: int, seed: int) -> Snapshot:
     return write_snapshot(
-        Path(out_dir),
+        data_dir,
         source={"kind": "sample", "location": f"bench/generate.py seed={seed}",
                 "origin": "https://djangopackages.org"},
         fetched_at=FETCHED_AT,

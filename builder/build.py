@@ -58,6 +58,9 @@ def stages() -> list[tuple[str, Stage]]:
     from . import report
 
     found.append(("report", report.render))
+    from . import search
+
+    found.append(("search", search.render))
     return found
 
 

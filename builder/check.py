@@ -119,19 +119,26 @@ class Resolver:
             self._cache[key] = self._problem(path, query, depth)
         return self._cache[key]
 
-    def _problem(self, path: str, query: str, depth: int) -> str | None:
+    def rule_for(self, path: str, query: str = "") -> tuple[Rule, str] | None:
+        """The rule that takes a request (with where it sends it), as Netlify picks it, or None."""
         found = self.file_for(path)
         params = parse_qs(query, keep_blank_values=True)
         for rule in self.rules:
             if found is not None and not rule.force:
                 continue
             target = rule.target(path, params)
-            if target is None:
-                continue
-            if rule.status >= 400:
-                return f"answered {rule.status} by the rule from {rule.source}"
-            return self._follow(rule, target, depth)
-        return None if found is not None else "no file and no rule serves it"
+            if target is not None:
+                return rule, target
+        return None
+
+    def _problem(self, path: str, query: str, depth: int) -> str | None:
+        taken = self.rule_for(path, query)
+        if taken is None:
+            return None if self.file_for(path) is not None else "no file and no rule serves it"
+        rule, target = taken
+        if rule.status >= 400:
+            return f"no file; the rule from {rule.source} answers {rule.status}"
+        return self._follow(rule, target, depth)
 
     def _follow(self, rule: Rule, target: str, depth: int) -> str | None:
         parts = urlsplit(target)
@@ -238,6 +245,17 @@ def _check_links(rel: str, html: bytes, urls: SiteUrls, resolver: Resolver, resu
             result.problems.append(CheckProblem(rel, f"broken link ({why})", url))
 
 
+def _page_problem(resolver: Resolver, target: Target) -> str | None:
+    """Why a sitemap URL is not a page: a file, or a rewrite (200) to one; a redirect is not."""
+    taken = resolver.rule_for(target.path, target.query)
+    if taken is None and resolver.file_for(target.path) is not None:
+        return None
+    if taken is not None and 300 <= taken[0].status < 400:
+        return f"sitemap URL redirects (the rule from {taken[0].source})"
+    why = resolver.problem(target.path, target.query)
+    return None if why is None else f"sitemap URL has no page ({why})"
+
+
 def _check_sitemaps(site_dir: Path, urls: SiteUrls, resolver: Resolver, result: CheckResult) -> None:
     """Walk sitemap.xml and its children: each child must exist, each page URL must be served."""
     if "sitemap.xml" not in resolver.files:
@@ -265,9 +283,10 @@ def _check_sitemaps(site_dir: Path, urls: SiteUrls, resolver: Resolver, result: 
                 elif child not in seen:
                     seen.add(child)
                     queue.append(child)
-            elif resolver.file_for(target.path) is None:
-                why = resolver.problem(target.path, target.query) or "served only by a rule, not by a page"
-                result.problems.append(CheckProblem(rel, f"sitemap URL has no page ({why})", url))
+            else:
+                why = _page_problem(resolver, target)
+                if why:
+                    result.problems.append(CheckProblem(rel, why, url))
 
 
 def check_site(site_dir: Path, *, base_url: str, netlify_toml: Path | None = None,

@@ -27,6 +27,9 @@ PAGE_PATH = "/about/snapshot/"
 REPORT_FORMAT = "djangopackages-build-report"
 LIST_LIMIT = 500  # slugs shown per change list on the page; report.json has them all
 HISTORY_SHOWN = 30
+COUNT_LABELS = {"categories": "Categories", "grids": "Grids", "packages": "Packages",
+                "features": "Grid features", "elements": "Grid cells", "releases": "Releases",
+                "search": "Search index rows"}
 
 
 def build_time(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -87,8 +90,9 @@ def report_json(snapshot: Snapshot, base_url: str, built_at: str | None) -> dict
 
 @dataclass(frozen=True, slots=True)
 class ChangeList:
-    """One list of the page's change section, e.g. 'Packages added'."""
+    """One list of the page's change section, e.g. 'Packages added' (id 'packages-added')."""
 
+    id: str
     label: str
     total: int
     items: tuple[Link, ...]
@@ -121,7 +125,7 @@ class ReportPage:
 
     page: PageMeta
     facts: tuple[Fact, ...]
-    counts: tuple[tuple[str, int], ...]
+    counts: tuple[tuple[str, int], ...]  # (label, number)
     changes: tuple[ChangeList, ...] | None
     previous: Fact | None
     history: tuple[HistoryRow, ...]
@@ -150,7 +154,7 @@ def report_page(site: Site, report: dict[str, Any]) -> ReportPage:
     changes = None
     if report["changes"] is not None:
         changes = tuple(
-            ChangeList(f"{kind.capitalize()} {label}", len(slugs), _links(site, slugs, kind))
+            ChangeList(f"{kind}-{label}", f"{kind.capitalize()} {label}", len(slugs), _links(site, slugs, kind))
             for kind in ("packages", "grids")
             for label, slugs in (("added", report["changes"][kind]["added"]),
                                  ("updated", report["changes"][kind]["changed"]),
@@ -162,7 +166,7 @@ def report_page(site: Site, report: dict[str, Any]) -> ReportPage:
                        "Where this snapshot comes from, when it was taken and built, and what it changed.",
                        alternate_json=site.href(REPORT_PATH), breadcrumbs=crumbs, nav="About"),
         facts=tuple(facts),
-        counts=tuple(report["counts"].items()),
+        counts=tuple((COUNT_LABELS.get(k, k), n) for k, n in report["counts"].items()),
         changes=changes,
         previous=_time("Previous", report["changes"]["previous_fetched_at"]) if changes else None,
         history=tuple(HistoryRow(_time("Taken", h["fetched_at"]), h["source"], h["packages"], h["grids"])

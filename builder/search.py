@@ -243,14 +243,15 @@ def build_index(items: Sequence[Entry]) -> SearchIndex:
 
 def render(ctx: BuildContext) -> Iterator[Output]:
     """The search page and the index files."""
-    from .pages.site import Site
+    from .pages.site import Link, Site
 
     index = build_index(entries(ctx.snapshot))
     site = Site(ctx.snapshot, ctx.settings)
     meta = site.meta("/search/", "Search", "Search the packages and comparison grids of Django Packages.",
-                     noindex=True)
+                     noindex=True, breadcrumbs=(Link("Home", site.href("/")), Link("Search")))
     yield "search/index.html", site.render(
         "search.html", page=meta, v=None, index_href=site.href("/" + index.head_path),
+        search_css=site.static_href("search.css"),
         packages_href=site.href("/packages/"), categories_href=site.href("/categories/"),
         grids_href=site.href("/grids/"),
         categories=[(c.title_plural or c.title, site.href(site.category_path(c)))

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .errors import Problem, SnapshotError
 from .fsutil import replace_dir, sibling_tempdir
 from .model import (
@@ -36,39 +38,63 @@ TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-
 FETCHED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
-def _int(v: Any) -> bool:
-    return type(v) is int
+class Kind:
+    """A kind of value: the JSON types it may have, plus an optional finer check."""
+
+    __slots__ = ("types", "extra", "what", "name")
+
+    def __init__(self, types: tuple[type, ...], what: str, extra: Callable[[Any], bool] | None = None):
+        self.types = types
+        self.what = what
+        self.extra = extra
+        self.name = ""
+
+    def __call__(self, value: Any) -> bool:
+        return type(value) in self.types and (self.extra is None or value is None or self.extra(value))
 
 
-def _nullable(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda v: v is None or check(v)
+_NONE = type(None)
 
 
-def _list_of(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda v: type(v) is list and all(check(x) for x in v)
+def _positive(v: int) -> bool:
+    return v > 0
 
 
-# Each kind of value: (check, what the message calls it).
-ID = (lambda v: _int(v) and v > 0, "a positive integer id")
-INT = (_int, "an integer")
-STR = (lambda v: type(v) is str, "a string")
-OPT_STR = (_nullable(lambda v: type(v) is str), "a string or null")
-BOOL = (lambda v: type(v) is bool, "true or false")
-OPT_BOOL = (_nullable(lambda v: type(v) is bool), "true, false or null")
-OPT_INT = (_nullable(_int), "an integer or null")
-OPT_ID = (_nullable(lambda v: _int(v) and v > 0), "a positive integer id or null")
-TIMESTAMP = (lambda v: type(v) is str and TIMESTAMP_RE.match(v) is not None, "an ISO 8601 timestamp with offset")
-OPT_TIMESTAMP = (_nullable(TIMESTAMP[0]), "an ISO 8601 timestamp with offset, or null")
-SLUG = (lambda v: type(v) is str and SLUG_RE.match(v) is not None, "a safe slug (a-z, 0-9, '-', '_')")
-INTS = (_list_of(_int), "a list of integers")
-IDS = (_list_of(ID[0]), "a list of positive integer ids")
-STRS = (_list_of(lambda v: type(v) is str), "a list of strings")
-OPT_STRS = (_nullable(STRS[0]), "a list of strings or null")
-LIST = (lambda v: type(v) is list, "a list")
-OPT_LIST = (_nullable(LIST[0]), "a list or null")
-OPT_OBJECT = (lambda v: v is None or type(v) is dict, "an object or null")
+def _all_int(v: list) -> bool:
+    return all(type(x) is int for x in v)
 
-Schema = dict[str, tuple[Callable[[Any], bool], str]]
+
+def _all_positive_int(v: list) -> bool:
+    return all(type(x) is int and x > 0 for x in v)
+
+
+def _all_str(v: list) -> bool:
+    return all(type(x) is str for x in v)
+
+
+ID = Kind((int,), "a positive integer id", _positive)
+INT = Kind((int,), "an integer")
+STR = Kind((str,), "a string")
+OPT_STR = Kind((str, _NONE), "a string or null")
+BOOL = Kind((bool,), "true or false")
+OPT_BOOL = Kind((bool, _NONE), "true, false or null")
+OPT_INT = Kind((int, _NONE), "an integer or null")
+OPT_ID = Kind((int, _NONE), "a positive integer id or null", _positive)
+TIMESTAMP = Kind((str,), "an ISO 8601 timestamp with offset", lambda v: TIMESTAMP_RE.match(v) is not None)
+OPT_TIMESTAMP = Kind((str, _NONE), "an ISO 8601 timestamp with offset, or null", TIMESTAMP.extra)
+SLUG = Kind((str,), "a safe slug (a-z, 0-9, '-', '_')", lambda v: SLUG_RE.match(v) is not None)
+INTS = Kind((list,), "a list of integers", _all_int)
+IDS = Kind((list,), "a list of positive integer ids", _all_positive_int)
+STRS = Kind((list,), "a list of strings", _all_str)
+OPT_STRS = Kind((list, _NONE), "a list of strings or null", _all_str)
+LIST = Kind((list,), "a list")
+OPT_LIST = Kind((list, _NONE), "a list or null")
+OBJECT = Kind((dict,), "an object")
+OPT_OBJECT = Kind((dict, _NONE), "an object or null")
+FETCHED_AT = Kind((str,), "a UTC timestamp like 2026-02-15T19:40:00Z", lambda v: FETCHED_AT_RE.match(v) is not None)
+COUNTS = Kind((dict,), "an object of integers", lambda v: all(type(x) is int for x in v.values()))
+
+Schema = dict[str, Kind]
 
 CATEGORY: Schema = {
     "id": ID, "title": STR, "slug": SLUG, "description": STR, "title_plural": STR,
@@ -109,6 +135,26 @@ SEARCH_ROW: Schema = {
     "last_committed": OPT_TIMESTAMP, "last_released": OPT_TIMESTAMP,
 }
 
+def _fast_check(schema: Schema) -> Callable[[Any], bool]:
+    """Compile a schema into one predicate that is true when a record is sound.
+
+    Validation runs over every entity of every build, so the common case (a sound
+    record) is one generated boolean expression; the slow path in `_Checker.fields`
+    finds and words the problems when it is false.
+    """
+    env: dict[str, Any] = {"KEYS": schema.keys()}
+    terms = ["type(r) is dict", "r.keys() == KEYS"]
+    for i, (name, kind) in enumerate(schema.items()):
+        env[f"T{i}"], env[f"X{i}"] = kind.types, kind.extra
+        value = f"r[{name!r}]"
+        term = f"type({value}) in T{i}" if len(kind.types) > 1 else f"type({value}) is T{i}[0]"
+        if kind.extra is not None:
+            term = f"({term} and ({value} is None or X{i}({value})))"
+        terms.append(term)
+    exec(f"def check(r):\n    return {' and '.join(terms)}", env)  # noqa: S102 - generated from constants
+    return env["check"]
+
+
 FILES = {
     "categories": "categories.jsonl",
     "grids": "grids.jsonl",
@@ -118,9 +164,11 @@ FILES = {
 }
 HISTORY_LIMIT = 60
 CHANGE_SET: Schema = {"added": STRS, "removed": STRS, "changed": STRS}
-HISTORY: Schema = {"fetched_at": STR, "source": STR, "packages": (lambda v: type(v) is dict, "an object"),
-                   "grids": (lambda v: type(v) is dict, "an object")}
+HISTORY: Schema = {"fetched_at": STR, "source": STR, "packages": OBJECT, "grids": OBJECT}
 
+
+_FAST = {id(schema): _fast_check(schema) for schema in
+         (CATEGORY, GRID, FEATURE, ELEMENT, PACKAGE, EXTRA, RELEASE, SEARCH_ROW, CHANGE_SET, HISTORY)}
 
 # ---------------------------------------------------------------------------
 # Reading
@@ -143,13 +191,16 @@ class _Checker:
         if type(record) is not dict:
             self.add("expected a JSON object", line, entity, prefix.rstrip(".") or None)
             return False
+        fast = _FAST.get(id(schema))
+        if fast is not None and fast(record):
+            return True
         ok = True
-        for name, (check, what) in schema.items():
+        for name, kind in schema.items():
             if name not in record:
                 self.add("missing required field", line, entity, prefix + name)
                 ok = False
-            elif not check(record[name]):
-                self.add(f"must be {what}, got {_shown(record[name])}", line, entity, prefix + name)
+            elif not kind(record[name]):
+                self.add(f"must be {kind.what}, got {_shown(record[name])}", line, entity, prefix + name)
                 ok = False
         for name in record.keys() - schema.keys():
             self.add("unknown field", line, entity, prefix + name)
@@ -181,11 +232,16 @@ def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any]]:
             if not raw.strip():
                 continue
             try:
-                yield number, json.loads(raw)
-            except UnicodeDecodeError as exc:
-                checker.add(f"invalid UTF-8: {exc.reason}", number)
-            except json.JSONDecodeError as exc:
-                checker.add(f"malformed JSON: {exc.msg} (column {exc.colno})", number)
+                yield number, orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                try:  # orjson's messages are terse: let the standard library word the problem
+                    json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    checker.add(f"invalid UTF-8: {exc.reason}", number)
+                except json.JSONDecodeError as exc:
+                    checker.add(f"malformed JSON: {exc.msg} (column {exc.colno})", number)
+                else:
+                    checker.add("malformed JSON", number)
 
 
 def _read_manifest(data_dir: Path, problems: list[Problem]) -> Manifest | None:
@@ -202,12 +258,8 @@ def _read_manifest(data_dir: Path, problems: list[Problem]) -> Manifest | None:
         problems.extend(checker.problems)
         return None
     schema: Schema = {
-        "format": STR, "format_version": INT, "source": (lambda v: type(v) is dict, "an object"),
-        "fetched_at": (lambda v: type(v) is str and FETCHED_AT_RE.match(v) is not None,
-                       "a UTC timestamp like 2026-02-15T19:40:00Z"),
-        "counts": (lambda v: type(v) is dict and all(_int(x) for x in v.values()),
-                   "an object of integers"),
-        "notes": STRS,
+        "format": STR, "format_version": INT, "source": OBJECT, "fetched_at": FETCHED_AT,
+        "counts": COUNTS, "notes": STRS,
     }
     if not checker.fields(raw, schema, None, "manifest"):  # type: ignore[arg-type]
         problems.extend(checker.problems)

@@ -111,8 +111,7 @@ class Resolver:
 
     @staticmethod
     def _match(rule: _Rule, path: str, query: dict[str, str]) -> dict[str, str] | None:
-        m = rule.pattern.match(path.rstrip("/") if path.endswith("//") else path) \
-            or rule.pattern.match(_strip_slash(path))
+        m = rule.pattern.match(path) or rule.pattern.match(_strip_slash(path))
         if m is None:
             return None
         params = {k: v or "" for k, v in m.groupdict().items()}

@@ -96,12 +96,13 @@ def sql_rows(lines: Iterable[tuple[int, bytes]], name: str, tables: set[str]) ->
     """Rows of the wanted tables from numbered lines of pg_dump plain SQL."""
     block: tuple[str, list[tuple[int, str, str]], int, int] | None = None  # table, fields, width, start
     skipping = False
-    complete = False
+    complete = seen_copy = False
     number = 0
     for number, line in lines:
         if block is None and not skipping:
             if line.startswith(b"COPY "):
                 block, skipping = _start_block(line, number, name, tables)
+                seen_copy = True
             elif line.startswith(TRAILER):
                 complete = True
             continue
@@ -120,6 +121,10 @@ def sql_rows(lines: Iterable[tuple[int, bytes]], name: str, tables: set[str]) ->
         what = f"table {block[0]}" if block else "a table"
         raise DumpError(f"{name}: line {number}: the file ends inside the COPY block of {what} "
                         "(no '\\.' line): the dump is truncated")
+    if not complete and not seen_copy:
+        raise DumpError(f"{name}: not a database dump: no COPY data and no pg_dump trailer in "
+                        f"{number} line(s) (expected pg_dump plain SQL or custom format, or a "
+                        "Django dumpdata JSON list)")
     if not complete:
         raise DumpError(f"{name}: line {number}: the file ends without pg_dump's "
                         "'-- PostgreSQL database dump complete' line: the dump is truncated")
@@ -190,23 +195,23 @@ def _custom_rows(path: Path, tables: set[str]) -> Iterator[tuple[str, Row]]:
         proc = subprocess.Popen([exe, "--data-only", "-f", "-", str(path)],
                                 stdout=subprocess.PIPE, stderr=errors)
         assert proc.stdout is not None
-        finished = False
+        failure: DumpError | None = None
         try:
-            yield from sql_rows(_pipe_lines(proc.stdout), path.name, tables)
-            finished = True
+            yield from sql_rows(enumerate(proc.stdout, 1), path.name, tables)
+        except DumpError as exc:
+            failure = exc  # pg_restore's own complaint, if any, says more
         finally:
-            if not finished and proc.poll() is None:
-                proc.kill()
+            if failure is not None and proc.stdout.read(1) != b"":
+                proc.kill()  # our reader stopped mid-stream: pg_restore has more to say, unheard
             proc.stdout.close()
             code = proc.wait()
-        if code != 0:
+        if code != 0 and (failure is None or code > 0):
             errors.seek(0)
             message = errors.read().decode("utf-8", "replace").strip()
-            raise DumpError(f"{path.name}: pg_restore failed (exit {code}): {message[:500]}")
-
-
-def _pipe_lines(pipe: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    yield from enumerate(pipe, 1)
+            raise DumpError(f"{path.name}: pg_restore cannot read this custom-format dump "
+                            f"(exit {code}): {message[:500]}") from failure
+        if failure is not None:
+            raise failure
 
 
 # ---------------------------------------------------------------------------

@@ -56,8 +56,8 @@ def sparkline(commits: list[int]) -> Markup:
     )
     total = sum(commits)
     label = f"{_plural(total, 'commit')} in {_plural(len(commits), 'week')}"
+    width = len(commits) * SPARK_W
     return Markup(
-        f'<svg class="spark" role="img" aria-label="{label}" viewBox="0 0 {len(commits) * SPARK_W} {SPARK_H}" '
-        f'width="{len(commits) * SPARK_W}" height="{SPARK_H}"><path d="M0 {SPARK_H}h{len(commits) * SPARK_W}'
-        f'{strokes}"/></svg>'
+        f'<svg class="spark" role="img" aria-label="{label}" viewBox="0 0 {width} {SPARK_H}" '
+        f'width="{width}" height="{SPARK_H}"><path d="M0 {SPARK_H}h{width}{strokes}"/></svg>'
     )

@@ -41,6 +41,7 @@ class PackagePage:
     category: Link
     deprecated_on: str | None
     replacement: Link | None
+    replaces: tuple[Link, ...]
     archived_on: str | None
     repo: Link | None
     stats: tuple[tuple[str, str], ...]
@@ -118,12 +119,15 @@ def _participants(package: Package) -> tuple[Link, ...]:
     )
 
 
+def package_link(site: Site, package: Package) -> Link:
+    return Link(package.title, site.href(site.package_path(package)))
+
+
 def package_page(site: Site, package: Package) -> PackagePage:
     path = site.package_path(package)
     category = site.category(package)
     extra = package.extra
-    replacement_id = site.snapshot.replacement_of.get(package.id)
-    replacement = site.snapshot.packages.get(replacement_id) if replacement_id else None
+    replacement = site.replacement(package)
     stats = [("Stars", fmt.number(package.repo_watchers)), ("Forks", fmt.number(package.repo_forks))]
     if extra is not None:
         stats = [("Commits", fmt.number(extra.commit_count)), *stats,
@@ -145,7 +149,8 @@ def package_page(site: Site, package: Package) -> PackagePage:
         facts.append(("Python 3", yes_no(extra.supports_python3)))
     page_url = site.absolute(path)
     api_path = f"/api/v4/packages/{package.id}/"
-    breadcrumbs = (Link("Home", site.href("/")), Link("Packages", site.href("/packages/")), Link(package.title))
+    breadcrumbs = (Link("Home", site.href("/")), Link("Packages", site.href("/packages/")),
+                   Link(package.title))
     return PackagePage(
         page=site.meta(path, package.title, description_of(package) or f"{package.title}, a Django package.",
                        og_type="article", alternate_json=site.href(api_path), breadcrumbs=breadcrumbs,
@@ -153,7 +158,8 @@ def package_page(site: Site, package: Package) -> PackagePage:
         package=package,
         category=Link(category.title, site.href(site.category_path(category))),
         deprecated_on=fmt.date(extra.date_deprecated) if extra and extra.date_deprecated else None,
-        replacement=Link(replacement.title, site.href(site.package_path(replacement))) if replacement else None,
+        replacement=package_link(site, replacement) if replacement else None,
+        replaces=tuple(package_link(site, p) for p in site.replaces.get(package.id, ())),
         archived_on=fmt.date(extra.date_repo_archived) if extra and extra.date_repo_archived else None,
         repo=Link(package.repo_url, repo_href) if package.repo_url.strip() else None,
         stats=tuple(stats),
@@ -249,9 +255,8 @@ def grid_page(site: Site, grid: Grid) -> GridPage:
     rows = standard_rows(site, packages)
     table = {(e.feature, e.package): e.text for e in grid.elements or ()}
     for f in grid.features or ():
-        rows.append(GridRow(f.title, f.description,
-                            Markup("".join(f"<td>{cells.cell(table.get((f.id, p.id)))}</td>" for p in packages)),
-                            feature=True))
+        tds = "".join(f"<td>{cells.cell(table.get((f.id, p.id)))}</td>" for p in packages)
+        rows.append(GridRow(f.title, f.description, Markup(tds), feature=True))
     description = " ".join(grid.description.split())
     breadcrumbs = (Link("Home", site.href("/")), Link("Grids", site.href("/grids/")), Link(grid.title))
     return GridPage(

@@ -114,8 +114,9 @@ def home_page(site: Site) -> HomePage:
 
 def grid_list_page(site: Site) -> GridListPage:
     crumbs = (Link("Home", site.href("/")), Link("Grids"))
-    return GridListPage(site.meta("/grids/", "Grids", "Comparison grids of Django packages, feature by feature.",
-                                  breadcrumbs=crumbs, nav="Grids"), grid_items(site))
+    meta = site.meta("/grids/", "Grids", "Comparison grids of Django packages, feature by feature.",
+                     breadcrumbs=crumbs, nav="Grids")
+    return GridListPage(meta, grid_items(site))
 
 
 def category_list_page(site: Site) -> CategoryListPage:

@@ -132,7 +132,8 @@ def list_pages(site: Site, base: str, heading: str, intro: str, members: Callabl
                 heading=heading, intro=intro, total=len(chosen), first=(n - 1) * PAGE_SIZE + 1,
                 last=(n - 1) * PAGE_SIZE + len(chunk),
                 rows=Markup("".join(rows[p.id] for p in chunk)),
-                sorts=tuple(Tab(s.label, site.href(list_path(base, s.key, 1)), s.key == sort.key) for s in SORTS),
+                sorts=tuple(Tab(s.label, site.href(list_path(base, s.key, 1)), s.key == sort.key)
+                            for s in SORTS),
                 filters=filters(sort.key),
                 pager=Pager(n, pages, site.href(list_path(base, sort.key, n - 1)) if n > 1 else None,
                             site.href(list_path(base, sort.key, n + 1)) if n < pages else None, numbers),

@@ -149,6 +149,26 @@ class Site:
         grids = self.snapshot.grids
         return {p.id: [grids[g] for g in p.grids if g in grids] for p in self.snapshot.packages.values()}
 
+    def replacement(self, package: Package) -> Package | None:
+        """The package that replaces a deprecated one.
+
+        djangopackages' `Package.deprecates_package` is, despite its name, "the Package that
+        replaces *this* Package" (its help text; related_name "replacement"), and the sample dump
+        agrees: the deprecated package carries the link. So it is read from the deprecated package.
+        """
+        target = package.extra.deprecates_package if package.extra else None
+        return self.snapshot.packages.get(target) if target is not None and target != package.id else None
+
+    @cached_property
+    def replaces(self) -> dict[int, list[Package]]:
+        """Package id -> the packages it replaces (the reverse of `replacement`), ascending id."""
+        out: dict[int, list[Package]] = {}
+        for p in self.snapshot.packages.values():
+            found = self.replacement(p)
+            if found is not None:
+                out.setdefault(found.id, []).append(p)
+        return out
+
     def sparkline(self, package: Package) -> Markup:
         """The grid cell commit chart, drawn once per package however many grids show it."""
         found = self._sparklines.get(package.id)

@@ -37,7 +37,8 @@ def sitemaps(site: Site, extra_paths: Iterable[str]) -> Iterator[tuple[str, str]
         "sitemap-static": static_entries(site, extra_paths),
         "sitemap-packages": [(site.absolute(site.package_path(p)), p.modified)
                              for p in site.snapshot.packages.values()],
-        "sitemap-grids": [(site.absolute(site.grid_path(g)), g.modified) for g in site.snapshot.grids.values()],
+        "sitemap-grids": [(site.absolute(site.grid_path(g)), g.modified)
+                          for g in site.snapshot.grids.values()],
     }
     index: list[tuple[str, str]] = []
     for name, entries in children.items():
@@ -50,7 +51,8 @@ def sitemaps(site: Site, extra_paths: Iterable[str]) -> Iterator[tuple[str, str]
             yield file, _urlset(chunk)
     body = "".join(f"<sitemap><loc>{escape(loc)}</loc><lastmod>{fmt.rfc3339(mod)}</lastmod></sitemap>"
                    for loc, mod in index)
-    yield "sitemap.xml", f'<?xml version="1.0" encoding="utf-8"?>\n<sitemapindex xmlns="{XMLNS}">{body}</sitemapindex>\n'
+    yield "sitemap.xml", (f'<?xml version="1.0" encoding="utf-8"?>\n'
+                          f'<sitemapindex xmlns="{XMLNS}">{body}</sitemapindex>\n')
 
 
 def robots(site: Site) -> str:

@@ -93,8 +93,8 @@ def test_unknown_table_layout(tmp_path: Path, previous: Path) -> None:
 
 def test_reordered_and_extra_columns_are_fine(tmp_path: Path) -> None:
     """Columns come from the COPY header, so a later migration's order does not matter."""
-    header = b"COPY public.package_category (id, created, modified, title, slug, description, title_plural, " \
-             b"show_pypi) FROM stdin;\n"
+    header = (b"COPY public.package_category (id, created, modified, title, slug, description, "
+              b"title_plural, show_pypi) FROM stdin;\n")
     start = SQL.index(header) + len(header)
     end = SQL.index(b"\\.\n", start)
     rows = []
@@ -103,10 +103,11 @@ def test_reordered_and_extra_columns_are_fine(tmp_path: Path) -> None:
         rows.append(b"\t".join([f[7], f[4], b"new", f[0], f[1], f[2], f[3], f[5], f[6]]) + b"\n")
     new_header = b"COPY public.package_category (show_pypi, slug, added_later, id, created, modified, " \
                  b"title, description, title_plural) FROM stdin;\n"
-    dump = write_dump(tmp_path, "moved.sql.gz", SQL[:SQL.index(header)] + new_header + b"".join(rows) + SQL[end:])
-    import_dump(dump, tmp_path / "a")
+    moved = SQL[:SQL.index(header)] + new_header + b"".join(rows) + SQL[end:]
+    import_dump(write_dump(tmp_path, "moved.sql.gz", moved), tmp_path / "a")
     import_dump(DUMPS / "djangopackages.sql.gz", tmp_path / "b")
-    assert (tmp_path / "a" / "categories.jsonl").read_bytes() == (tmp_path / "b" / "categories.jsonl").read_bytes()
+    for name in ("categories.jsonl", "packages.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_invalid_utf8(tmp_path: Path, previous: Path) -> None:
@@ -152,6 +153,11 @@ def test_not_a_djangopackages_dump(tmp_path: Path, previous: Path) -> None:
            b"-- PostgreSQL database dump complete\n"
     _fails(write_dump(tmp_path, "other.sql", text), previous,
            r"not a Django Packages dump: no data for table\(s\) package_category, package_package")
+
+
+def test_not_a_dump_at_all(tmp_path: Path, previous: Path) -> None:
+    _fails(write_dump(tmp_path, "notes.txt.gz", b"hello\nworld\n"), previous,
+           r"notes\.txt\.gz: not a database dump: no COPY data and no pg_dump trailer in 2 line\(s\)")
 
 
 def test_missing_file(tmp_path: Path) -> None:

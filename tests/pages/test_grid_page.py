@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .conftest import Site
 from .fixture import BIG_GRID, XSS
 
@@ -24,7 +23,8 @@ def _rows(site: Site, slug: str) -> dict[str, list]:
 def test_columns_and_standard_rows(site: Site) -> None:
     soup = site.soup("grids/g/forms/index.html")
     heads = soup.select("table.grid thead th")[1:]
-    assert [h.get_text() for h in heads] == ["Django-Select2", XSS, "Django Straße ✓ 日本語", "Old Thing", "New Thing"]
+    assert [h.get_text() for h in heads] == [
+        "Django-Select2", XSS, "Django Straße ✓ 日本語", "Old Thing", "New Thing"]
     assert heads[0].a["href"] == "/packages/p/django-select2/"
     labels = list(_rows(site, "forms"))
     assert labels == [*STANDARD, "Tests", "Notes"]

@@ -31,7 +31,8 @@ def test_sorted_by_stars_with_ties_by_id(site: Site) -> None:
 
 def test_sorted_by_forks_and_updated(site: Site) -> None:
     assert _names(site, "packages/sort/forks/index.html")[0] == "Django-Select2"
-    updated = _names(site, "packages/sort/updated/index.html") + _names(site, "packages/sort/updated/page/2/index.html")
+    updated = _names(site, "packages/sort/updated/index.html")
+    updated += _names(site, "packages/sort/updated/page/2/index.html")
     assert updated[-1] == "<script>alert(1)</script>"  # never updated: last
     assert "packages/sort/forks/page/2/index.html" in site.files
 
@@ -40,7 +41,8 @@ def test_category_filter_links(site: Site) -> None:
     soup = site.soup("packages/sort/stars/index.html")
     tabs = [(a.get_text(), a["href"]) for a in soup.select("nav.filters a")]
     assert tabs == [("All (60)", "/packages/sort/stars/"), ("App (59)", "/categories/apps/sort/stars/"),
-                    ("Framework (1)", "/categories/frameworks/sort/stars/"), ("Empty (0)", "/categories/empty/sort/stars/")]
+                    ("Framework (1)", "/categories/frameworks/sort/stars/"),
+                    ("Empty (0)", "/categories/empty/sort/stars/")]
 
 
 def test_category_pages(site: Site) -> None:

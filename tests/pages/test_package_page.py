@@ -51,7 +51,8 @@ def test_contributors_pypi_docs_grids_badge(site: Site) -> None:
     facts = soup.find(id="s-pypi").parent.get_text(" ", strip=True)
     assert "8.4.8" in facts and "MIT" in facts and ">=3.10" in facts
     grids = soup.find(id="s-grids").parent.find_all("a")
-    assert [(a.get_text(), a["href"]) for a in grids] == [("Forms", "/grids/g/forms/"), ("Big Grid", "/grids/g/big/")]
+    assert [(a.get_text(), a["href"]) for a in grids] == [
+        ("Forms", "/grids/g/forms/"), ("Big Grid", "/grids/g/big/")]
     assert f"({BASE_URL}/packages/p/django-select2/)" in soup.find(id="badge-md").get_text()
 
 
@@ -67,7 +68,9 @@ def test_deprecated_and_archived(site: Site) -> None:
     assert "Deprecated" in notes[0].get_text() and "Feb 02, 2024" in notes[0].get_text()
     assert notes[0].a["href"] == "/packages/p/new-thing/" and notes[0].a.get_text() == "New Thing"
     assert "archived" in notes[1].get_text() and "Mar 03, 2024" in notes[1].get_text()
-    assert not site.soup("packages/p/new-thing/index.html").select(".notice")
+    new = site.soup("packages/p/new-thing/index.html")
+    assert not new.select(".notice")
+    assert new.select_one("header.head a[href='/packages/p/old-thing/']").get_text() == "Old Thing"
 
 
 def test_hostile_package(site: Site) -> None:

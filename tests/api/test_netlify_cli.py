@@ -1,0 +1,97 @@
+"""End to end: the built site served by the real Netlify CLI (`netlify dev`), walked over HTTP.
+
+The CLI is found at $NETLIFY_BIN, node_modules/.netlify-cli/node_modules/.bin/netlify (what
+.ci/run installs), node_modules/.bin/netlify, or on PATH.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import ROOT, recorded
+from .test_walk import _expected_to_deviate, _vocab  # noqa: F401 (_vocab: autouse fixture)
+
+pytestmark = pytest.mark.netlify
+
+
+def _netlify() -> str | None:
+    for candidate in (os.environ.get("NETLIFY_BIN"),
+                      ROOT / "node_modules/.netlify-cli/node_modules/.bin/netlify",
+                      ROOT / "node_modules/.bin/netlify"):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    return shutil.which("netlify")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def netlify_dev(site: Path, config: Path, tmp_path_factory: pytest.TempPathFactory):
+    binary = _netlify()
+    if binary is None:
+        message = ("Netlify CLI not installed: npm install --no-save --prefix "
+                   "node_modules/.netlify-cli netlify-cli (or set NETLIFY_BIN)")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    project = tmp_path_factory.mktemp("netlify")
+    shutil.copy(config, project / "netlify.toml")
+    (project / "site").symlink_to(site)
+    port = _free_port()
+    log = (project / "dev.log").open("wb")
+    proc = subprocess.Popen(
+        [binary, "dev", "--offline", "--internal-disable-edge-functions", "--dir", "site",
+         "--port", str(port)], cwd=project, stdout=log, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+        env={**os.environ, "NETLIFY_TELEMETRY_DISABLED": "1", "BROWSER": "none"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                httpx.get(base + "/api/v4/", timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("netlify dev did not start:\n" + (project / "dev.log").read_text()[-2000:])
+                time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.parametrize("api", ["v4", "v3"])
+def test_recorded_requests_through_netlify_dev(netlify_dev: str, api: str) -> None:
+    failures = []
+    with httpx.Client(base_url=netlify_dev, follow_redirects=False, timeout=30) as client:
+        for req in recorded(api):
+            if "accept" in req or _expected_to_deviate(req):
+                continue
+            r = client.get(req["url"])
+            if r.status_code != req["status"]:
+                failures.append(f"{req['url']}: status {r.status_code} != {req['status']}")
+            elif 300 <= req["status"] < 400:
+                if r.headers.get("location") != req.get("location"):
+                    failures.append(f"{req['url']}: Location {r.headers.get('location')}")
+            elif r.headers["content-type"].split(";")[0] != req["content_type"].split(";")[0]:
+                failures.append(f"{req['url']}: content type {r.headers['content-type']}")
+            elif req["content_type"].startswith("application/json") and \
+                    r.json() != json.loads(req["path"].read_bytes()):
+                failures.append(f"{req['url']}: body differs")
+    assert not failures, "\n".join(failures)
