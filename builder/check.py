@@ -2,7 +2,8 @@
 
 Every internal link, image, stylesheet and script of every HTML page resolves; every
 .json file parses (and every .xml file: feeds, sitemaps); every sitemap URL has a page;
-no file is larger than the size budget. All problems are collected, then reported once.
+no file is larger than the size budget; every rewrite to a fixed file finds it.
+All problems are collected, then reported once.
 
 A URL path resolves, as on Netlify, to a file (`/a/` -> `a/index.html`, `/a` -> `a`,
 `a/index.html` or `a.html`) or to a rule of `netlify.toml` / `site/_redirects`
@@ -289,6 +290,16 @@ def _check_sitemaps(site_dir: Path, urls: SiteUrls, resolver: Resolver, result: 
                     result.problems.append(CheckProblem(rel, why, url))
 
 
+def _check_rules(resolver: Resolver, result: CheckResult) -> None:
+    """A rewrite to one fixed file needs that file: else every URL it takes is broken."""
+    for rule in resolver.rules:
+        target = rule.fixed_target
+        if target is not None and resolver.file_for(unquote(target)) is None:
+            query = "".join(f" {k}={v}" for k, v in rule.query)
+            result.problems.append(CheckProblem(rule.file, "rewrite to a missing file",
+                                                f"{rule.source}{query} -> {rule.to}"))
+
+
 def check_site(site_dir: Path, *, base_url: str, netlify_toml: Path | None = None,
                max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> CheckResult:
     """Check a built site folder; the result lists every problem found (none: fit to deploy)."""
@@ -305,5 +316,6 @@ def check_site(site_dir: Path, *, base_url: str, netlify_toml: Path | None = Non
         if data is not None and rel.endswith(".html"):
             _check_links(rel, data, urls, resolver, result)
     _check_sitemaps(site_dir, urls, resolver, result)
+    _check_rules(resolver, result)
     result.problems.sort()
     return result

@@ -27,7 +27,9 @@ def _exchange(a: Path, b: Path) -> bool:
 def sibling_tempdir(target: Path, label: str) -> Path:
     """A new empty folder beside target (same filesystem, so a rename can swap them)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}-{label}-", dir=target.parent))
+    path = Path(tempfile.mkdtemp(prefix=f".{target.name}-{label}-", dir=target.parent))
+    path.chmod(0o755)  # mkdtemp makes it private; the result is a normal, readable folder
+    return path
 
 
 def replace_dir(new: Path, target: Path) -> None:

@@ -28,6 +28,14 @@ class Rule:
     status: int = 301
     force: bool = False
     query: tuple[tuple[str, str], ...] = ()
+    file: str = "netlify.toml"
+
+    @property
+    def fixed_target(self) -> str | None:
+        """The site path a rewrite always serves (no placeholders, not off-site), else None."""
+        if self.status != 200 or ":" in self.to or not self.to.startswith("/"):
+            return None
+        return self.to.split("?", 1)[0]
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -77,7 +85,7 @@ def rules_from_toml(text: str, file: str = "netlify.toml") -> list[Rule]:
             raise BuildError(f"{file}: redirect #{n} needs 'from' and 'to'")
         query = tuple((str(k), str(v)) for k, v in (entry.get("query") or {}).items())
         rules.append(Rule(entry["from"], entry["to"], int(entry.get("status", 301)),
-                          bool(entry.get("force", False)), query))
+                          bool(entry.get("force", False)), query, file))
     return rules
 
 
@@ -98,7 +106,7 @@ def rules_from_redirects_file(text: str) -> list[Rule]:
         to, status, force = rest[0], 301, False
         if len(rest) > 1 and rest[1].rstrip("!").isdigit():
             status, force = int(rest[1].rstrip("!")), rest[1].endswith("!")
-        rules.append(Rule(source, to, status, force, tuple(query)))
+        rules.append(Rule(source, to, status, force, tuple(query), "_redirects"))
     return rules
 
 
@@ -108,5 +116,5 @@ def load_rules(netlify_toml: Path | None, redirects_file: Path | None = None) ->
     if redirects_file is not None and redirects_file.is_file():
         rules += rules_from_redirects_file(redirects_file.read_text(encoding="utf-8"))
     if netlify_toml is not None:
-        rules += rules_from_toml(netlify_toml.read_text(encoding="utf-8"), str(netlify_toml))
+        rules += rules_from_toml(netlify_toml.read_text(encoding="utf-8"), netlify_toml.name)
     return rules

@@ -144,6 +144,10 @@ def _links(site: Site, slugs: list[str], kind: str) -> tuple[Link, ...]:
                  for s in slugs[:LIST_LIMIT])
 
 
+def _change_list(site: Site, kind: str, label: str, slugs: list[str]) -> ChangeList:
+    return ChangeList(f"{kind}-{label}", f"{kind.capitalize()} {label}", len(slugs), _links(site, slugs, kind))
+
+
 def report_page(site: Site, report: dict[str, Any]) -> ReportPage:
     """The view of /about/snapshot/, built from the same dict as report.json."""
     source = report["source"]
@@ -151,15 +155,11 @@ def report_page(site: Site, report: dict[str, Any]) -> ReportPage:
              _time("Taken", report["fetched_at"]), _time("Built", report["built_at"])]
     if source["origin"]:
         facts.insert(1, Fact("Data of", source["origin"]))
-    changes = None
-    if report["changes"] is not None:
-        changes = tuple(
-            ChangeList(f"{kind}-{label}", f"{kind.capitalize()} {label}", len(slugs), _links(site, slugs, kind))
-            for kind in ("packages", "grids")
-            for label, slugs in (("added", report["changes"][kind]["added"]),
-                                 ("updated", report["changes"][kind]["changed"]),
-                                 ("removed", report["changes"][kind]["removed"]))
-        )
+    changes = None if report["changes"] is None else tuple(
+        _change_list(site, kind, label, report["changes"][kind][key])
+        for kind in ("packages", "grids")
+        for label, key in (("added", "added"), ("updated", "changed"), ("removed", "removed"))
+    )
     crumbs = (Link("Home", site.href("/")), Link("About", site.href("/about/")), Link("This snapshot"))
     return ReportPage(
         page=site.meta(PAGE_PATH, "About this snapshot",

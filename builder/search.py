@@ -9,8 +9,8 @@ The browser (static/search.js) ranks every query itself from three kinds of file
 
 The head is what ranking needs: title, slug, weight, stars, usage, last update, category.
 Description words are looked up only for the query's words, and descriptions are fetched only
-for the results shown, so the first search downloads the head, a few word chunks and at most
-MAX_RESULTS / DOC_SHARD-ish description shards, whatever the size of the directory.
+for the results shown, so the first search downloads the head, the word chunks of the query's
+words and at most MAX_RESULTS description shards (tests/search/test_size.py measures it).
 
 Head format (`"v": 1`):
 
@@ -140,7 +140,12 @@ def entries(snapshot: Snapshot) -> list[Entry]:
         found.append(Entry(
             "grid", g.id, clean(g.title), g.slug, truncate(clean(g.description)), "Grid",
             row.weight if row else 0, len(g.packages), 0, g.modified))
-    return sorted(found, key=lambda e: (-e.weight, -e.stars, -e.usage, e.title.lower(), e.kind, e.id))
+    return sorted(found, key=weight_order)
+
+
+def weight_order(e: Entry) -> tuple[int, int, int, str, str, int]:
+    """The index's order, which breaks ties between equally good matches."""
+    return (-e.weight, -e.stars, -e.usage, e.title.lower(), e.kind, e.id)
 
 
 # Ranking (mirrored by static/search.js).
@@ -168,7 +173,7 @@ def tier(entry: Entry, query: str, words: Sequence[str], description_words: Iter
 
 
 def rank(items: Sequence[Entry], query: str, limit: int = MAX_RESULTS) -> list[Entry]:
-    """The best `limit` matches: by tier, then by position (weight order)."""
+    """The best `limit` matches: by tier, then by position; `items` are in `weight_order`."""
     q = normalize(query)
     if not q:
         return []

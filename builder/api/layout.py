@@ -6,7 +6,7 @@ the Netlify rules (every JSON file ends in `.json`, so any host serves the right
     api/v4/packages/1423.json                  /api/v4/packages/1423/ (and by slug)
     api/v4/packages/1423.format-json.json      ...?format=json (links carry ?format=json)
     api/v4/packages/1423.format-api.html       ...?format=api (the browsable page)
-    api/v4/search/q-select2.json               /api/v4/search/?q=select2
+    api/v4/search/q/select2.json               /api/v4/search/?q=select2
     api/v3/packages/category/apps/20/0.json    /api/v3/packages/?category=apps
     api/errors/...                             fixed error bodies
 """
@@ -41,7 +41,7 @@ def v4_detail(kind: str, key: int | str, fmt: str | None = None) -> str:
 
 def search_term_file(term: str) -> str:
     """The file for `?q=<term>`: Netlify puts the decoded value into the path with spaces as '+'."""
-    return f"{V4}/search/q-{term.replace(' ', '+')}.json"
+    return f"{V4}/search/q/{term.replace(' ', '+')}.json"
 
 
 def v4_search(fmt: str | None = None) -> str:

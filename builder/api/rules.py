@@ -74,6 +74,7 @@ def v4_rules() -> Iterator[Rule]:
         yield Rule(path, "/" + layout.error("v4-not-found"), 404, {"format": ":format"})
         yield from _pages(path, _v4_page_target(kind, None), "v4-page-size", None)
     search = "/api/v4/search/"
+    yield Rule(search, "/" + layout.v4_search(), 200, {"q": ""})  # empty q: `[]`
     yield Rule(search, "/" + layout.search_term_file(":q").replace(".json", ".format-api.html"), 200,
                {"format": "api", "q": ":q"})
     yield Rule(search, "/" + layout.search_term_file(":q"), 200, {"q": ":q"})

@@ -67,14 +67,17 @@ def crawl(source_url: str, data_dir: Path, options: CrawlOptions | None = None) 
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     journal = Journal(data_dir, source=links.base, page_size=options.page_size, started=now,
                       resume=options.resume)
+    fetch_started = time.perf_counter()
     try:
         records, crawler = asyncio.run(_collect(links, journal, options))
     finally:
         journal.close()
+    fetch_seconds = time.perf_counter() - fetch_started
     stats: ClientStats = crawler.progress.stats
     report = CrawlReport(
         source=links.base, origin=links.origin or links.base, data_dir=data_dir, fetched_at=journal.started,
         counts={}, requests=stats.requests, retries=stats.retries, bytes=stats.bytes, seconds=0.0,
+        fetch_seconds=fetch_seconds,
         pages=crawler.progress.pages_done, pages_from_journal=crawler.progress.from_journal,
         replaced=False, changes=SnapshotChanges(KindChanges(), KindChanges(), KindChanges()),
     )
@@ -111,7 +114,7 @@ def crawl(source_url: str, data_dir: Path, options: CrawlOptions | None = None) 
 
 
 async def _collect(links: LinkMap, journal: Journal, options: CrawlOptions) -> tuple[Records, Crawler]:
-    async with PoliteClient(options.client) as client:
+    async with PoliteClient(options.client, tls=links.base.startswith("https:")) as client:
         crawler = Crawler(client, links, journal, page_size=options.page_size,
                           max_passes=options.max_passes, progress=options.progress)
         return await crawler.collect(), crawler

@@ -42,6 +42,15 @@ class Progress:
 
 
 @dataclass
+class Page:
+    """One list page: its `count`, its `next` link and its objects as snapshot records."""
+
+    count: int
+    next: str | None
+    records: list[dict[str, Any]]
+
+
+@dataclass(repr=False)  # asyncio.run may repr the main task's result (CPython 3.11): keep that cheap
 class Records:
     """The crawled objects as snapshot records (relations resolved into ids)."""
 
@@ -67,9 +76,10 @@ class Crawler:
         """Read all lists until they are consistent and every reference resolves."""
         fresh = False
         for _ in range(self.max_passes):
-            raw = dict(zip(LISTS, await asyncio.gather(*(self.read_list(k, fresh) for k in LISTS)),
-                           strict=True))
-            records = self._records(raw)
+            lists = dict(zip(LISTS, await asyncio.gather(*(self.read_list(k, fresh) for k in LISTS)),
+                             strict=True))
+            check_unique_slugs(lists)
+            records = Records(**lists)
             problems = dangling_references(records)
             if not problems:
                 return records
@@ -89,42 +99,38 @@ class Crawler:
         raise CrawlError(f"the {kind} list stayed inconsistent after {self.max_passes} passes: {reason}")
 
     async def _read_pass(self, kind: str, fresh: bool) -> tuple[list[dict[str, Any]], str]:
-        """(objects in list order, '' or why this pass is inconsistent)."""
+        """(records in list order, '' or why this pass is inconsistent)."""
         first_url = self.links.url(f"{kind}/?limit={self.page_size}")
-        first = await self._page(first_url, fresh)
-        count = first["count"]
-        predicted = self._predict(first["next"], count)
+        first = await self._page(first_url, kind, fresh)
+        predicted = self._predict(first.next, first.count)
         self.progress.pages_expected += 1 + len(predicted)
-        fetched = dict(zip(predicted, await asyncio.gather(*(self._page(u, fresh) for u in predicted)),
+        fetched = dict(zip(predicted, await asyncio.gather(*(self._page(u, kind, fresh) for u in predicted)),
                            strict=True))
-        pages, url, seen = [first], first_url, {first_url}
-        while pages[-1]["next"] is not None:
-            url = self.links.follow(pages[-1]["next"])
+        pages, seen = [first], {first_url}
+        while pages[-1].next is not None:
+            url = self.links.follow(pages[-1].next)
             if url in seen:
                 raise CrawlError(f"{url}: the `next` links of the {kind} list go round in a circle")
             seen.add(url)
             if url not in fetched:
                 self.progress.pages_expected += 1
-                fetched[url] = await self._page(url, fresh)
+                fetched[url] = await self._page(url, kind, fresh)
             pages.append(fetched[url])
-        objects: dict[int, dict[str, Any]] = {}
+        records: dict[int, dict[str, Any]] = {}
         duplicates: set[int] = set()
         for page in pages:
-            for obj in page["results"]:
-                oid = obj.get("id") if isinstance(obj, dict) else None
-                if type(oid) is not int:
-                    raise CrawlError(f"{url}: a {kind} entry without an integer id: {str(obj)[:80]}")
-                if oid in objects:
-                    duplicates.add(oid)
-                objects[oid] = obj
-        counts = sorted({p["count"] for p in pages})
+            for rec in page.records:
+                if rec["id"] in records:
+                    duplicates.add(rec["id"])
+                records[rec["id"]] = rec
+        counts = sorted({p.count for p in pages})
         if len(counts) > 1:
             return [], f"its pages report different counts {counts}"
         if duplicates:
             return [], f"ids {sorted(duplicates)[:10]} appear on more than one page"
-        if len(objects) != count:
-            return [], f"it reports {count} objects but {len(objects)} were collected"
-        return list(objects.values()), ""
+        if len(records) != first.count:
+            return [], f"it reports {first.count} objects but {len(records)} were collected"
+        return list(records.values()), ""
 
     def _predict(self, next_link: Any, count: int) -> list[str]:
         """Source URLs of the pages after the first, predicted from the first `next` link."""
@@ -146,37 +152,38 @@ class Crawler:
             urls.append(urlunsplit(parts._replace(query=q)))
         return urls
 
-    async def _page(self, url: str, fresh: bool) -> dict[str, Any]:
-        """One list page, from the journal when allowed, else from the source (and then journaled)."""
+    async def _page(self, url: str, kind: str, fresh: bool) -> Page:
+        """One list page, from the journal when allowed, else from the source (and then journaled).
+
+        Its objects are turned into records at once, while other requests are in flight.
+        """
         body = None if fresh or self.journal is None else self.journal.get(url)
         if body is not None:
             self.progress.from_journal += 1
         else:
-            body = await self.client.get_json(url)
+            fetched = await self.client.fetch_json(url)
+            body = fetched.data
             _check_page(url, body)
             if self.journal is not None:
-                self.journal.record(url, body)
+                self.journal.record(url, body, fetched.raw)
+        convert = {"categories": self._category, "grids": self._grid, "packages": self._package}[kind]
+        page = Page(body["count"], body["next"], [convert(url, obj) for obj in body["results"]])
         self.progress.pages_done += 1
         if self._notify is not None:
             self._notify(self.progress)
-        return body
+        return page
 
-    def _records(self, raw: dict[str, list[dict[str, Any]]]) -> Records:
-        check_unique_slugs(raw)
-        return Records(
-            categories=[_pick(c, CATEGORY) for c in raw["categories"]],
-            grids=[self._grid(g) for g in raw["grids"]],
-            packages=[self._package(p) for p in raw["packages"]],
-        )
+    def _category(self, url: str, obj: Any) -> dict[str, Any]:
+        return _pick(url, obj, CATEGORY)
 
-    def _grid(self, obj: dict[str, Any]) -> dict[str, Any]:
-        rec = _pick(obj, GRID)
+    def _grid(self, url: str, obj: Any) -> dict[str, Any]:
+        rec = _pick(url, obj, GRID)
         rec["packages"] = [self.links.entity_id(link, "packages") for link in _list(obj, "packages")]
         rec["features"] = rec["elements"] = None  # API v4 does not show them
         return rec
 
-    def _package(self, obj: dict[str, Any]) -> dict[str, Any]:
-        rec = _pick(obj, PACKAGE)
+    def _package(self, url: str, obj: Any) -> dict[str, Any]:
+        rec = _pick(url, obj, PACKAGE)
         rec["category"] = self.links.entity_id(obj.get("category"), "categories")
         rec["grids"] = [self.links.entity_id(link, "grids") for link in _list(obj, "grids")]
         rec["extra"] = None  # API v4 does not show what a dump adds
@@ -190,8 +197,10 @@ def _check_page(url: str, body: Any) -> None:
         raise CrawlError(f"{url}: not an API v4 list page (expected count, next and results)")
 
 
-def _pick(obj: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+def _pick(url: str, obj: Any, schema: dict[str, Any]) -> dict[str, Any]:
     """The snapshot's fields of an API object; a missing one is left for the loader to report."""
+    if not isinstance(obj, dict) or type(obj.get("id")) is not int:
+        raise CrawlError(f"{url}: an entry without an integer id: {str(obj)[:80]}")
     return {name: obj[name] for name in schema if name in obj}
 
 

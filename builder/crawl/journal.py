@@ -49,12 +49,21 @@ class Journal:
     def get(self, url: str) -> Any | None:
         return self.pages.get(url)
 
-    def record(self, url: str, body: Any) -> None:
-        """Append one fetched page and flush it to the file."""
+    def record(self, url: str, body: Any, raw: bytes | None = None) -> None:
+        """Append one fetched page and flush it to the file.
+
+        `raw`, the JSON the body was parsed from, is copied as is when it fits on one
+        line, which spares encoding the page again.
+        """
         self.pages[url] = body
-        if self._out is not None:
+        if self._out is None:
+            return
+        text = raw.decode("utf-8", "replace") if raw is not None and b"\n" not in raw else None
+        if text is not None and "\ufffd" not in text and "\r" not in text:
+            self._out.write(f'{{"url":{json.dumps(url)},"body":{text}}}\n')
+        else:
             self._out.write(_line({"url": url, "body": body}))
-            self._out.flush()
+        self._out.flush()
 
     def close(self) -> None:
         if self._out is not None:
@@ -74,7 +83,7 @@ def _line(record: dict[str, Any]) -> str:
 def _read(path: Path, header: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(start time, pages) of a journal written for the same crawl, or None if there is none."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines(): JSON may hold U+2028
     except (OSError, UnicodeDecodeError):
         return None
     if not lines:
@@ -87,6 +96,8 @@ def _read(path: Path, header: dict[str, Any]) -> tuple[str, dict[str, Any]] | No
         return None
     pages: dict[str, Any] = {}
     for raw in lines[1:]:
+        if not raw:
+            continue
         try:
             entry = json.loads(raw)
         except json.JSONDecodeError:

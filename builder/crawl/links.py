@@ -65,6 +65,12 @@ class LinkMap:
 
     def entity_id(self, link: object, kind: str) -> int:
         """The id named by a relation link such as `.../api/v4/categories/1/`."""
+        if self.origin is not None and isinstance(link, str):  # the fast path, for most links
+            prefix = f"{self.origin}{API_PATH}{kind}/"
+            digits = link[len(prefix):-1]
+            if link.startswith(prefix) and link.endswith("/") and digits.isascii() and digits.isdigit() \
+                    and digits[0] != "0":
+                return int(digits)
         rest = self._split(link)
         match = _ENTITY_RE.match(rest)
         if match is None or match["kind"] != kind:

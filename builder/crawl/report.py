@@ -23,7 +23,8 @@ class CrawlReport:
     requests: int
     retries: int
     bytes: int
-    seconds: float
+    seconds: float  # the whole crawl, writing and validating the snapshot included
+    fetch_seconds: float  # reading the lists
     pages: int
     pages_from_journal: int
     replaced: bool
@@ -41,6 +42,7 @@ class CrawlReport:
             "retries": self.retries,
             "bytes": self.bytes,
             "seconds": round(self.seconds, 3),
+            "fetch_seconds": round(self.fetch_seconds, 3),
             "pages": self.pages,
             "pages_from_journal": self.pages_from_journal,
             "replaced": self.replaced,
@@ -60,7 +62,7 @@ class CrawlReport:
             f"Crawled {self.source}: {c.get('packages', 0)} packages, {c.get('grids', 0)} grids, "
             f"{c.get('categories', 0)} categories.",
             f"{self.requests} requests ({self.retries} retries), {self.pages} pages{resumed}, "
-            f"{self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s.",
+            f"{self.bytes / 1e6:.1f} MB in {self.seconds:.1f} s ({self.fetch_seconds:.1f} s fetching).",
         ]
         for line in self.changes.summary():
             lines.append(f"Change: {line}")

@@ -57,6 +57,8 @@ def import_dump(path: Path, data_dir: Path, origin: str = ORIGIN) -> ImportSumma
         raise DumpError(f"{path.name}: not a Django Packages dump: no data for table(s) "
                         f"{', '.join(missing)}")
     records = collector.records()
+    rows = dict(sorted(collector.rows.items()))
+    del collector  # its rows are joined into the records now; free them before the writing
     notes = []
     if stream.kind == "dumpdata":
         notes.append(DUMPDATA_NOTE)
@@ -75,4 +77,4 @@ def import_dump(path: Path, data_dir: Path, origin: str = ORIGIN) -> ImportSumma
         notes=notes,
     )
     return ImportSummary(stream.kind, path.name, Path(data_dir), dict(snap.manifest.counts),
-                         dict(sorted(collector.rows.items())), notes)
+                         rows, notes)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import DumpError
-from .pgcopy import END_OF_DATA, parse_copy_header, split_row
+from .pgcopy import END_OF_DATA, decode_field, parse_copy_header
 from .tables import MODELS, TABLES, from_json, from_text
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -65,7 +65,11 @@ def open_dump(path: Path) -> RowStream:
     handle = _open_bytes(path)
     head = _peek(handle, path)
     if head.startswith(CUSTOM_MAGIC):
+        gzipped = isinstance(handle, gzip.GzipFile)
         handle.close()
+        if gzipped:
+            raise DumpError(f"{path.name}: a gzipped custom-format dump: pg_restore reads it only "
+                            "uncompressed (gunzip it first; -Fc dumps are compressed already)")
         stream = RowStream("pg_dump_custom", iter(()))
         stream.rows = _custom_rows(path, stream.tables)
         return stream
@@ -157,13 +161,13 @@ def _start_block(line: bytes, number: int, name: str, tables: set[str]
 def _row(line: bytes, number: int, name: str, block: tuple[str, list[tuple[int, str, str]], int, int]
          ) -> Row:
     table, fields, width, _ = block
-    values = split_row(line.rstrip(b"\n"))
+    values = line[:-1].split(b"\t")  # escapes are decoded only in the columns we keep
     if len(values) != width:
         raise DumpError(f"{name}: line {number}: table {table}: a COPY row has {len(values)} "
                         f"field(s), the header names {width}")
     row: Row = {}
     for index, column, kind in fields:
-        raw = values[index]
+        raw = decode_field(values[index])
         try:
             text = None if raw is None else raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -8,6 +8,8 @@ week is the rightmost bar. Two forms: an accessible bar chart for the package pa
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from markupsafe import Markup
 
 BAR, GAP, HEIGHT = 8, 2, 60
@@ -15,27 +17,37 @@ SPARK_W, SPARK_H, SPARK_MAX = 2, 20, 20  # live grids clamp the scale at 20 comm
 NO_DATA = Markup('<p class="muted chart-empty">No commit data in this snapshot.</p>')
 
 
+@lru_cache(maxsize=4096)
 def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+@lru_cache(maxsize=65536)
+def _bar(i: int, ago: int, n: int, h: int) -> str:
+    """One week's bar; weeks with commits carry a tooltip, empty weeks are a 1-unit stub."""
+    x = i * (BAR + GAP)
+    if not n:
+        return f'<rect class="zero" x="{x}" y="{HEIGHT - 1}" width="{BAR}" height="1"/>'
+    when = "this week" if ago == 0 else f"{_plural(ago, 'week')} ago"
+    return (f'<rect x="{x}" y="{HEIGHT - h}" width="{BAR}" height="{h}">'
+            f"<title>{when}: {_plural(n, 'commit')}</title></rect>")
 
 
 def commit_chart(commits: list[int], chart_id: str = "commits") -> Markup:
     """The package page's bar chart, or a 'no data' note for an empty list."""
     if not commits:
         return NO_DATA
+    return _chart(tuple(commits), chart_id)
+
+
+@lru_cache(maxsize=1024)  # many packages share a history (all quiet weeks, say)
+def _chart(commits: tuple[int, ...], chart_id: str) -> Markup:
     weeks = len(commits)
     top = max(max(commits), 1)
     total = sum(commits)
     busiest = max(commits)
     width = weeks * (BAR + GAP)
-    bars = []
-    for i, n in enumerate(commits):
-        h = max(round(n / top * HEIGHT), 1)
-        ago = weeks - 1 - i
-        when = "this week" if ago == 0 else f"{_plural(ago, 'week')} ago"
-        cls = ' class="zero"' if n == 0 else ""
-        bars.append(f'<rect{cls} x="{i * (BAR + GAP)}" y="{HEIGHT - h}" width="{BAR}" height="{h}">'
-                    f"<title>{when}: {_plural(n, 'commit')}</title></rect>")
+    bars = [_bar(i, weeks - 1 - i, n, round(n / top * HEIGHT) or 1 if n else 0) for i, n in enumerate(commits)]
     desc = (f"{_plural(total, 'commit')} in the last {_plural(weeks, 'week')}; "
             f"the busiest week had {_plural(busiest, 'commit')}.")
     return Markup(

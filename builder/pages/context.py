@@ -48,7 +48,9 @@ class PackagePage:
     last_fetched: str
     chart: Markup
     releases: tuple[ReleaseRow, ...] | None
+    release_rows: Markup  # the releases as <tr>s: long lists are joined here, not in the template
     participants: tuple[Link, ...]
+    participant_items: Markup  # the participants as <li>s
     docs: Link | None
     pypi: Link | None
     pypi_facts: tuple[tuple[str, str], ...]
@@ -119,6 +121,20 @@ def _participants(package: Package) -> tuple[Link, ...]:
     )
 
 
+def _release_rows(releases: tuple[ReleaseRow, ...] | None) -> Markup:
+    return Markup("".join(
+        f"<tr><td>{escape(r.number)}</td><td>"
+        + (f'<time datetime="{r.uploaded_iso}">{r.uploaded}</time>' if r.uploaded_iso else "—")
+        + f"</td><td>{escape(r.license)}</td><td>{r.status}</td><td>{r.python3}</td></tr>"
+        for r in releases or ()))
+
+
+def _link_items(links: tuple[Link, ...]) -> Markup:
+    return Markup("".join(
+        f'<li><a href="{escape(c.href)}" rel="nofollow">{escape(c.text)}</a></li>' if c.href
+        else f"<li>{escape(c.text)}</li>" for c in links))
+
+
 def package_link(site: Site, package: Package) -> Link:
     return Link(package.title, site.href(site.package_path(package)))
 
@@ -149,6 +165,8 @@ def package_page(site: Site, package: Package) -> PackagePage:
         facts.append(("Python 3", yes_no(extra.supports_python3)))
     page_url = site.absolute(path)
     api_path = f"/api/v4/packages/{package.id}/"
+    releases = _releases(package)
+    participants = _participants(package)
     breadcrumbs = (Link("Home", site.href("/")), Link("Packages", site.href("/packages/")),
                    Link(package.title))
     return PackagePage(
@@ -165,8 +183,10 @@ def package_page(site: Site, package: Package) -> PackagePage:
         stats=tuple(stats),
         last_fetched=fmt.date(package.last_fetched, "never"),
         chart=chart.commit_chart(package.commits_over_52),
-        releases=_releases(package),
-        participants=_participants(package),
+        releases=releases,
+        release_rows=_release_rows(releases),
+        participants=participants,
+        participant_items=_link_items(participants),
         docs=Link(package.documentation_url, fmt.safe_url(package.documentation_url))
         if package.documentation_url and package.documentation_url.strip() else None,
         pypi=Link(package.pypi_url, pypi_href) if package.pypi_url.strip() else None,
@@ -208,10 +228,6 @@ def _words(text: str, limit: int = 20) -> str:
     return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
 
 
-def _td(values: list[Markup | str]) -> Markup:
-    return Markup("".join(f"<td>{escape(v)}</td>" for v in values))
-
-
 def _links_cell(site: Site, p: Package) -> Markup:
     parts = [f'<a href="{escape(site.href(site.package_path(p)))}">Page</a>']
     for label, url in (("Repo", p.repo_url), ("Docs", p.documentation_url), ("PyPI", p.pypi_url)):
@@ -221,32 +237,41 @@ def _links_cell(site: Site, p: Package) -> Markup:
     return Markup(" · ".join(parts))
 
 
+STANDARD_ROWS = ("Description", "Category", "Using This", "Python 3?", "Dev Status", "Version", "Stars",
+                 "Forks", "Commits", "Updated", "License", "Links")
+
+
+def _standard_values(site: Site, p: Package) -> tuple[Markup | str, ...]:
+    """One package's cells of the STANDARD_ROWS, in that order."""
+    python3 = p.extra.supports_python3 if p.extra else None
+    return (
+        _words(p.repo_description) or "—",
+        site.category(p).title,
+        fmt.number(p.extra.usage_count) if p.extra else "—",
+        cells.EMPTY if python3 is None else (cells.YES if python3 else cells.NO),
+        dev_status(p),
+        p.pypi_version or "—",
+        fmt.number(p.repo_watchers),
+        fmt.number(p.repo_forks),
+        chart.sparkline(p.commits_over_52),
+        fmt.date(p.last_updated),
+        license_of(p) or "—",
+        _links_cell(site, p),
+    )
+
+
+def package_column(site: Site, p: Package) -> tuple[str, ...]:
+    """A package's standard cells as <td>s, built once per build however many grids show it."""
+    found = site.grid_columns.get(p.id)
+    if found is None:
+        found = site.grid_columns[p.id] = tuple(f"<td>{escape(v)}</td>" for v in _standard_values(site, p))
+    return found
+
+
 def standard_rows(site: Site, packages: list[Package]) -> list[GridRow]:
     """The rows every grid shows before its features, in the live order."""
-    def row(label: str, values: list[Markup | str]) -> GridRow:
-        return GridRow(label, "", _td(values))
-
-    def usage(p: Package) -> str:
-        return fmt.number(p.extra.usage_count) if p.extra else "—"
-
-    def python3(p: Package) -> Markup:
-        value = p.extra.supports_python3 if p.extra else None
-        return cells.EMPTY if value is None else (cells.YES if value else cells.NO)
-
-    return [
-        row("Description", [_words(p.repo_description) or "—" for p in packages]),
-        row("Category", [site.category(p).title for p in packages]),
-        row("Using This", [usage(p) for p in packages]),
-        row("Python 3?", [python3(p) for p in packages]),
-        row("Dev Status", [dev_status(p) for p in packages]),
-        row("Version", [p.pypi_version or "—" for p in packages]),
-        row("Stars", [fmt.number(p.repo_watchers) for p in packages]),
-        row("Forks", [fmt.number(p.repo_forks) for p in packages]),
-        row("Commits", [site.sparkline(p) for p in packages]),
-        row("Updated", [fmt.date(p.last_updated) for p in packages]),
-        row("License", [license_of(p) or "—" for p in packages]),
-        row("Links", [_links_cell(site, p) for p in packages]),
-    ]
+    columns = [package_column(site, p) for p in packages]
+    return [GridRow(label, "", Markup("".join(c[i] for c in columns))) for i, label in enumerate(STANDARD_ROWS)]
 
 
 def grid_page(site: Site, grid: Grid) -> GridPage:

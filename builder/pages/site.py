@@ -16,7 +16,6 @@ from markupsafe import Markup
 
 from ..model import Category, Grid, Package, Snapshot
 from ..settings import Settings
-from . import chart
 from . import format as fmt
 
 CSS_FILE = "site.css"
@@ -84,7 +83,8 @@ class Site:
 
     snapshot: Snapshot
     settings: Settings
-    _sparklines: dict[int, Markup] = field(default_factory=dict)
+    grid_columns: dict[int, tuple[str, ...]] = field(default_factory=dict)  # see context.package_column
+    _chrome: dict[str | None, Markup] = field(default_factory=dict)
 
     @cached_property
     def prefix(self) -> str:
@@ -129,8 +129,21 @@ class Site:
         env = Environment(loader=FileSystemLoader(self.settings.templates_dir), autoescape=True,
                           trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
         env.filters.update(date=fmt.date, number=fmt.number, iso_date=fmt.iso_date, href=self.href)
-        env.globals["site"] = self.info
+        env.globals.update(site=self.info, chrome_header=self.chrome_header, chrome_footer=self.chrome_footer)
         return env
+
+    def chrome_header(self, nav: str | None) -> Markup:
+        """The page header with `nav` marked current: rendered once per nav item, reused by every page."""
+        found = self._chrome.get(nav)
+        if found is None:
+            found = self._chrome[nav] = Markup(self.env.get_template("_header.html").render(nav=nav))
+        return found
+
+    def chrome_footer(self) -> Markup:
+        found = self._chrome.get("\0footer")
+        if found is None:
+            found = self._chrome["\0footer"] = Markup(self.env.get_template("_footer.html").render())
+        return found
 
     def render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(**context)
@@ -168,13 +181,6 @@ class Site:
             if found is not None:
                 out.setdefault(found.id, []).append(p)
         return out
-
-    def sparkline(self, package: Package) -> Markup:
-        """The grid cell commit chart, drawn once per package however many grids show it."""
-        found = self._sparklines.get(package.id)
-        if found is None:
-            found = self._sparklines[package.id] = chart.sparkline(package.commits_over_52)
-        return found
 
     def category(self, package: Package) -> Category:
         return self.snapshot.categories[package.category]

@@ -68,8 +68,8 @@ _VOCAB: set[str] = set()
 
 @pytest.fixture(scope="module", autouse=True)
 def _vocab(site: Path) -> None:
-    for f in (site / "api" / "v4" / "search").glob("q-*.json"):
-        _VOCAB.add(unquote(f.name[2:-5]).replace("+", " "))
+    for f in (site / "api" / "v4" / "search" / "q").glob("*.json"):
+        _VOCAB.add(unquote(f.name[:-5]).replace("+", " "))
 
 
 @pytest.mark.parametrize("api", ["v4", "v3"])

@@ -316,3 +316,25 @@ def closed_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def main() -> None:
+    """Serve a snapshot folder as API v4 from a separate process (for benchmarks): prints the URL."""
+    import argparse
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root))
+    from builder.snapshot import load_snapshot
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("snapshot", type=Path)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    with FakeApiServer(DatasetApi.from_snapshot(load_snapshot(args.snapshot)), latency=args.latency) as server:
+        print(server.url, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+
+
+if __name__ == "__main__":
+    main()

@@ -96,3 +96,15 @@ def test_torn_last_line_is_ignored(recorded_server: FakeApiServer, reference: di
     assert report.pages_from_journal == 1 and report.requests == 4
     assert report.fetched_at == "2026-01-01T00:00:00Z"  # the crawl's start, not the resume's
     assert_reference(data, reference)
+
+
+def test_journal_keeps_any_text(tmp_path: Path) -> None:
+    body = {"count": 1, "next": None, "results": [{"title": "line\u2028separator \r\n \u0085 ünï 🚀"}]}
+    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    journal = Journal(tmp_path / "data", source="http://x", page_size=5, started="s", resume=False)
+    journal.record("http://x/a", body, raw)
+    journal.record("http://x/b", body)
+    journal.close()
+    again = Journal(tmp_path / "data", source="http://x", page_size=5, started="t", resume=True)
+    again.close()
+    assert again.resumed and again.pages == {"http://x/a": body, "http://x/b": body}

@@ -234,3 +234,28 @@ def test_custom_format_truncated(tmp_path: Path, previous: Path) -> None:
     dump = tmp_path / "cut.dump"
     dump.write_bytes(whole[:len(whole) // 2])
     _fails(dump, previous, r"cut\.dump: ")
+
+
+def test_escapes_reach_the_snapshot(tmp_path: Path) -> None:
+    """Escaped text and arrays in a real row come out as the characters they stand for."""
+    old_desc = b"\tThis is a Django integration for Select2\t"
+    new_desc = b"\ttab\\there\\nnew line \\\\ back\\\\slash caf\\303\\251 \\x41\\r\\b\\f\\v\t"
+    old_cls = b'{"Development Status :: 5 - Production/Stable","Framework :: Django",' \
+              b'"License :: OSI Approved :: MIT License","Programming Language :: Python :: 3"}'
+    new_cls = b'{"a,b","say \\\\"hi\\\\"","back\\\\\\\\slash",plain}'
+    row = SQL.index(b"\n1423\t", SQL.index(b"COPY public.package_package")) + 1
+    end = SQL.index(b"\n", row)
+    assert old_desc in SQL[row:end] and old_cls in SQL[row:end]
+    line = SQL[row:end].replace(old_desc, new_desc).replace(old_cls, new_cls)
+    dump = write_dump(tmp_path, "escapes.sql.gz", SQL[:row] + line + SQL[end:])
+    import_dump(dump, tmp_path / "data")
+    pkg = next(json.loads(x) for x in (tmp_path / "data" / "packages.jsonl").read_text().splitlines()
+               if json.loads(x)["id"] == 1423)
+    assert pkg["repo_description"] == "tab\there\nnew line \\ back\\slash café A\r\b\f\v"
+    assert pkg["extra"]["pypi_classifiers"] == ["a,b", 'say "hi"', "back\\slash", "plain"]
+
+
+def test_gzipped_custom_format_says_to_gunzip(tmp_path: Path) -> None:
+    dump = write_dump(tmp_path, "db.dump.gz", (DUMPS / "djangopackages.dump").read_bytes())
+    with pytest.raises(DumpError, match=r"db\.dump\.gz: a gzipped custom-format dump: .*gunzip it first"):
+        import_dump(dump, tmp_path / "data")

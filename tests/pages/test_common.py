@@ -72,3 +72,12 @@ def test_base_url_with_a_path(site: Site) -> None:
     assert 'href="/mirror/grids/g/forms/"' in html
     assert 'rel="canonical" href="https://example.org/mirror/packages/p/django-select2/"' in html
     assert 'action="/mirror/search/"' in html
+
+
+def test_package_page_weight(site: Site) -> None:
+    """The package page with its CSS and JS stays under 30 KB compressed."""
+    import gzip
+
+    files = ["packages/p/django-select2/index.html", "static/site.css"]
+    files += [p for p in site.files if p.startswith("static/") and p.endswith(".js")]
+    assert sum(len(gzip.compress(site.files[f])) for f in files) < 30_000
