@@ -47,6 +47,7 @@ class Rule:
         if found is None:
             return None
         values = {k: v for k, v in found.groupdict().items() if v is not None}
+        values.setdefault("splat", "")
         for name, wanted in self.query:
             if name not in params:
                 return None

@@ -10,7 +10,8 @@ A list pass is *consistent* when every page reports the same `count`, no id appe
 twice and the number of distinct objects equals `count`. An inconsistent pass (an
 object added or removed mid-crawl shifts the pages) is re-read from fresh requests;
 so is the whole crawl when a reference does not resolve (a grid created after the
-grid list was read). Both are bounded by `max_passes`.
+grid list was read) or two objects share a slug (a rename mid-crawl). Both are
+bounded by `max_passes`.
 """
 
 from __future__ import annotations
@@ -78,14 +79,14 @@ class Crawler:
         for _ in range(self.max_passes):
             lists = dict(zip(LISTS, await asyncio.gather(*(self.read_list(k, fresh) for k in LISTS)),
                              strict=True))
-            check_unique_slugs(lists)
             records = Records(**lists)
-            problems = dangling_references(records)
+            problems = duplicate_slugs(lists) + dangling_references(records)
             if not problems:
                 return records
-            fresh = True  # something changed between the lists: read them all again
+            fresh = True  # something changed between the lists (or during one): read them all again
         shown = "\n".join(f"  - {p}" for p in problems[:20])
-        raise CrawlError(f"references still do not resolve after {self.max_passes} passes:\n{shown}")
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise CrawlError(f"the lists still disagree after {self.max_passes} passes:\n{shown}{more}")
 
     async def read_list(self, kind: str, fresh: bool = False) -> list[dict[str, Any]]:
         """Every object of one list, from a consistent pass; fresh=True ignores the journal."""
@@ -211,10 +212,10 @@ def _list(obj: dict[str, Any], name: str) -> list[Any]:
     return value
 
 
-def check_unique_slugs(raw: dict[str, list[dict[str, Any]]]) -> None:
-    """Raise CrawlError naming every slug that two objects of one list share."""
+def duplicate_slugs(lists: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Every slug that two objects of one list share."""
     problems = []
-    for kind, objects in raw.items():
+    for kind, objects in lists.items():
         owner: dict[Any, Any] = {}
         for obj in objects:
             slug = obj.get("slug")
@@ -222,8 +223,7 @@ def check_unique_slugs(raw: dict[str, list[dict[str, Any]]]) -> None:
                 problems.append(f"{kind}: slug {slug!r} is used by ids {owner[slug]} and {obj['id']}")
             else:
                 owner[slug] = obj["id"]
-    if problems:
-        raise CrawlError("duplicate slugs:\n" + "\n".join(f"  - {p}" for p in problems[:20]))
+    return problems
 
 
 def dangling_references(records: Records) -> list[str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ..changes import SnapshotChanges
 from ..fsutil import write_file_atomic
@@ -51,8 +52,7 @@ class CrawlReport:
         }
 
     def write(self, path: Path) -> None:
-        text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
-        write_file_atomic(path, text.encode("utf-8"))
+        write_file_atomic(path, orjson.dumps(self.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
 
     def summary(self, max_slugs: int = 20) -> str:
         """A few lines for the terminal: the numbers, then the changed slugs."""

@@ -133,3 +133,14 @@ def test_diff_of_identical_snapshots_is_empty(recorded_server: FakeApiServer, tm
     changes = diff_snapshots(snap, load_snapshot(tmp_path / "data"))
     assert changes.unchanged and changes.summary() == ["no change"]
     json.dumps(changes.to_json())
+
+
+def test_duplicate_slugs_are_reported(reference: Dataset, tmp_path: Path) -> None:
+    broken = copy.deepcopy(reference)
+    broken["packages"][1]["slug"] = broken["packages"][0]["slug"]
+    with _serve(broken) as server, pytest.raises(CrawlError) as info:
+        crawl(server.url, tmp_path / "data", fast_options())
+    first, second = broken["packages"][0], broken["packages"][1]
+    assert f"packages: slug {first['slug']!r} is used by ids" in str(info.value)
+    assert str(first["id"]) in str(info.value) and str(second["id"]) in str(info.value)
+    assert not (tmp_path / "data").exists()

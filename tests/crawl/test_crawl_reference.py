@@ -79,3 +79,29 @@ def test_hyperlinks_of_the_source_itself(reference: dict, tmp_path: Path) -> Non
         crawl(server.url, tmp_path / "data", fast_options(page_size=25))
     assert_reference(tmp_path / "data", reference)
     assert load_snapshot(tmp_path / "data").manifest.source.origin == server.url
+
+
+def test_cli_crawl_prints_summary_and_writes_report(recorded_server: FakeApiServer, reference: dict,
+                                                    tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from build import cli
+
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["crawl", "--source", recorded_server.url, "--data", str(data),
+                                      "--page-size", "20", "--rate", "0"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "60 packages, 8 grids, 4 categories" in result.output
+    assert "5 requests (0 retries)" in result.output
+    assert "packages: 60 added, 0 removed, 0 changed" in result.output
+    assert_reference(data, reference)
+    report = json.loads((tmp_path / "crawl-report.json").read_text())
+    assert report["replaced"] and report["requests"] == 5 and report["counts"]["packages"] == 60
+
+
+def test_every_crawl_option_is_documented() -> None:
+    from build import cli
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "crawl.md").read_text(encoding="utf-8")
+    options = [opt for param in cli.commands["crawl"].params for opt in param.opts]
+    assert options and all(f"`{opt}" in doc for opt in options if opt != "--help")

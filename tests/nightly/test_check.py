@@ -190,3 +190,8 @@ def test_the_repository_netlify_toml_parses(real_site: Path) -> None:
     assert config["build"]["publish"] == "site"
     assert "python build.py build" in config["build"]["command"]
     assert load_rules(toml), "netlify.toml has no redirect rules"  # each is exercised by the test above
+
+
+def test_missing_site_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", "--site", str(tmp_path / "nope")], catch_exceptions=False)
+    assert result.exit_code == 1 and "no such site folder" in result.output
