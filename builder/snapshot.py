@@ -526,44 +526,34 @@ def _write_jsonl(path: Path, records: Iterable[dict[str, Any]], sort: bool = Tru
             out.write("\n")
 
 
-def _slug_lines(path: Path, volatile: tuple[str, ...] = ()) -> dict[str, str]:
-    """slug -> the record's JSON without volatile fields, read from a JSON Lines file."""
-    out: dict[str, str] = {}
-    if not path.exists():
-        return out
-    with path.open(encoding="utf-8") as handle:
-        for raw in handle:
-            if raw.strip():
-                rec = json.loads(raw)
-                for name in volatile:
-                    rec.pop(name, None)
-                out[rec["slug"]] = dumps_line(rec)
-    return out
+VOLATILE_FIELDS = ("last_fetched",)  # refreshed on every fetch: not a change worth reporting
 
 
-def _change_set(old: dict[str, str], new: dict[str, str]) -> dict[str, list[str]]:
-    return {
-        "added": sorted(new.keys() - old.keys()),
-        "removed": sorted(old.keys() - new.keys()),
-        "changed": sorted(s for s in new.keys() & old.keys() if new[s] != old[s]),
-    }
+def _history_lines(old_dir: Path, new: Snapshot) -> list[dict[str, Any]]:
+    """The previous history plus one entry saying what `new` changes against the snapshot in place."""
+    from .changes import diff_snapshots  # changes builds on the model; imported late to avoid a cycle
 
+    try:
+        old = load_snapshot(old_dir)
+    except SnapshotError:
+        return []  # no snapshot in place (or a broken one): nothing to compare with
+    changes = diff_snapshots(old, new)
 
-def _history_lines(old_dir: Path, new_dir: Path, fetched_at: str, kind: str) -> list[dict[str, Any]]:
-    """The previous history plus one entry comparing the snapshot in place with the new one."""
-    if not (old_dir / "manifest.json").exists():
-        return []
-    old_history = old_dir / FILES["history"]
-    lines = [json.loads(x) for x in old_history.read_text(encoding="utf-8").splitlines() if x.strip()] \
-        if old_history.exists() else []
-    entry = {
-        "fetched_at": fetched_at,
-        "source": kind,
-        "packages": _change_set(_slug_lines(old_dir / FILES["packages"], ("last_fetched",)),
-                                _slug_lines(new_dir / FILES["packages"], ("last_fetched",))),
-        "grids": _change_set(_slug_lines(old_dir / FILES["grids"]), _slug_lines(new_dir / FILES["grids"])),
-    }
-    lines = [x for x in lines if x.get("fetched_at") != fetched_at] + [entry]
+    def change_set(kind: str) -> dict[str, list[str]]:
+        c = getattr(changes, kind)
+        return {
+            "added": sorted(r.slug for r in c.added),
+            "removed": sorted(r.slug for r in c.removed),
+            "changed": sorted(x.slug for x in c.changed if set(x.fields) - set(VOLATILE_FIELDS)),
+        }
+
+    lines = [{"fetched_at": h.fetched_at, "source": h.source,
+              "packages": {"added": h.packages.added, "removed": h.packages.removed,
+                           "changed": h.packages.changed},
+              "grids": {"added": h.grids.added, "removed": h.grids.removed, "changed": h.grids.changed}}
+             for h in old.history if h.fetched_at != new.manifest.fetched_at]
+    lines.append({"fetched_at": new.manifest.fetched_at, "source": new.manifest.source.kind,
+                  "packages": change_set("packages"), "grids": change_set("grids")})
     return lines[-HISTORY_LIMIT:]
 
 
@@ -594,9 +584,6 @@ def write_snapshot(
         _write_jsonl(tmp / FILES["packages"], (encode_package(r) for r in packages))
         if search is not None:
             _write_jsonl(tmp / FILES["search"], (encode_search_row(r) for r in search))
-        history = _history_lines(data_dir, tmp, fetched_at, source.get("kind", ""))
-        if history:
-            _write_jsonl(tmp / FILES["history"], history, sort=False)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -609,6 +596,10 @@ def write_snapshot(
         snap = load_snapshot(tmp)  # validates everything except the counts, which are empty
         manifest["counts"] = snapshot_counts(snap)
         snap.manifest.counts = manifest["counts"]
+        history = _history_lines(data_dir, snap)
+        if history:
+            _write_jsonl(tmp / FILES["history"], history, sort=False)
+            snap.history = _load_history(tmp / FILES["history"], _Checker(FILES["history"]))
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         if before_swap is not None:
