@@ -207,9 +207,13 @@ class Snapshot:
 
     @cached_property
     def replacement_of(self) -> dict[int, int]:
-        """Deprecated package id -> id of the package that replaces it."""
+        """Deprecated package id -> id of the package that replaces it.
+
+        Upstream's field `deprecates_package` reads backwards: its help text is "The Package
+        that replaces this Package", and it is set on the deprecated package.
+        """
         return {
-            p.extra.deprecates_package: p.id
+            p.id: p.extra.deprecates_package
             for p in self.packages.values()
             if p.extra is not None and p.extra.deprecates_package in self.packages
         }

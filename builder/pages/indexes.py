@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from ..model import Package
+from ..model import Package, Release
 from . import format as fmt
 from .context import description_of
 from .site import Link, PageMeta, Site
@@ -82,9 +82,18 @@ def grid_items(site: Site) -> tuple[GridItem, ...]:
                  for g in grids)
 
 
+def _newest_release(p: Package) -> tuple[str, int, Package, Release] | None:
+    shown = [(fmt.sort_key_ts(r.upload_time), r.id, r) for r in p.extra.releases
+             if r.upload_time and not r.hidden] if p.extra else []
+    if not shown:
+        return None
+    _, _, release = max(shown, key=lambda c: c[:2])
+    return (release.upload_time or "", release.id, p, release)
+
+
 def _latest_releases(site: Site) -> tuple[PackageItem, ...]:
-    candidates = ((r.upload_time, r.id, p, r) for p in site.snapshot.packages.values() if p.extra
-                  for r in p.extra.releases if r.upload_time and not r.hidden)
+    """The packages released most recently, each once, with its newest release."""
+    candidates = filter(None, map(_newest_release, site.snapshot.packages.values()))
     top = heapq.nlargest(HOME_LIST, candidates, key=lambda c: (fmt.sort_key_ts(c[0]), c[1]))
     return tuple(PackageItem(Link(f"{p.title} {r.number}", site.href(site.package_path(p))),
                              description_of(p), fmt.date(r.upload_time), fmt.iso_date(r.upload_time or ""))

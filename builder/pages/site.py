@@ -163,14 +163,9 @@ class Site:
         return {p.id: [grids[g] for g in p.grids if g in grids] for p in self.snapshot.packages.values()}
 
     def replacement(self, package: Package) -> Package | None:
-        """The package that replaces a deprecated one.
-
-        djangopackages' `Package.deprecates_package` is, despite its name, "the Package that
-        replaces *this* Package" (its help text; related_name "replacement"), and the sample dump
-        agrees: the deprecated package carries the link. So it is read from the deprecated package.
-        """
-        target = package.extra.deprecates_package if package.extra else None
-        return self.snapshot.packages.get(target) if target is not None and target != package.id else None
+        """The package that replaces a deprecated one (see `Snapshot.replacement_of`)."""
+        target = self.snapshot.replacement_of.get(package.id)
+        return self.snapshot.packages[target] if target is not None and target != package.id else None
 
     @cached_property
     def replaces(self) -> dict[int, list[Package]]:

@@ -48,3 +48,9 @@ def test_every_sample_page_is_there(sample: dict[str, bytes]) -> None:
         if path.endswith(".html"):
             soup = BeautifulSoup(data, "html.parser")
             assert all(s.get("src", "").startswith("/static/") for s in soup.find_all("script")), path
+
+
+def test_home_latest_releases_name_each_package_once(sample: dict[str, bytes]) -> None:
+    soup = BeautifulSoup(sample["index.html"], "html.parser")
+    names = [a["href"] for a in soup.find(id="h-releases").parent.select("li a")]
+    assert len(names) == 5 and len(set(names)) == 5
