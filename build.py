@@ -30,14 +30,15 @@ def cli() -> None:
 @click.option("--out", "output_dir", type=PATH, help="Folder to write the site into (default: site/).")
 @click.option("--base-url", help="Absolute URL the site is served at.")
 @click.option("--settings", "settings_file", type=PATH, help="Settings file (default: site.yml).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per CPU core).")
 @click.option("--check", is_flag=True,
               help="Build afresh elsewhere and report every difference from the existing output.")
 def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
-          settings_file: Path | None, check: bool) -> None:
+          settings_file: Path | None, jobs: int | None, check: bool) -> None:
     """Build the static site from the snapshot."""
     settings = load_settings(settings_file, data_dir=data_dir, output_dir=output_dir, base_url=base_url)
     if check:
-        differences = check_build(settings)
+        differences = check_build(settings, jobs=jobs)
         for line in differences:
             click.echo(line)
         if differences:
@@ -50,7 +51,7 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
         if interactive:
             click.echo(f"  {stage} ...", err=True)
 
-    result = build_site(settings, progress=progress)
+    result = build_site(settings, jobs=jobs, progress=progress)
     stats = result.stats
     click.echo(f"Built {stats.files} files ({stats.bytes / 1e6:.1f} MB; {stats.written} written, "
                f"{stats.reused} unchanged, {stats.removed} removed) into {result.output_dir} "

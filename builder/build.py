@@ -1,21 +1,35 @@
-"""The build: load the snapshot, run each render stage into a SiteWriter, swap the result in."""
+"""The build: load the snapshot, run the render stages into a SiteWriter, swap the result in.
+
+A stage is a module with `render(ctx)` yielding (site path, content) outputs; it may also
+offer `parts(ctx)`: the same outputs cut into independent pieces of work (callables), which
+the build shares out among worker processes. Workers are forked after the snapshot is loaded
+and the stages have prepared their shared data, so they inherit both without copying.
+"""
 
 from __future__ import annotations
 
 import filecmp
+import gc
+import multiprocessing
+import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from types import ModuleType
 
+from .errors import BuildError
 from .model import Snapshot
 from .output import SiteWriter, WriteStats
 from .settings import Settings
 from .snapshot import load_snapshot
 
 Output = tuple[str, bytes | str]
+Part = Callable[[], Iterable[Output]]
 
 
 @dataclass(frozen=True)
@@ -26,14 +40,12 @@ class BuildContext:
     snapshot: Snapshot
 
 
-Stage = Callable[[BuildContext], Iterable[Output]]
-
-
 @dataclass(frozen=True)
 class BuildResult:
     stats: WriteStats
     seconds: float
     output_dir: Path
+    jobs: int = 1
 
     @property
     def files_written(self) -> int:
@@ -44,38 +56,103 @@ class BuildResult:
         return self.stats.bytes
 
 
-def stages() -> list[tuple[str, Stage]]:
+def stage_modules() -> list[tuple[str, ModuleType]]:
     """The render stages, in order. Imported here so each stage module stays independent."""
-    from . import render_pages
+    from . import render_pages, report, search
+    from .api import render as render_api
 
-    found: list[tuple[str, Stage]] = [("pages", render_pages.render)]
-    try:  # the API stage plugs in once builder/api/ exists
-        from .api import render as render_api
-    except ImportError:
-        pass
-    else:
-        found.append(("api", render_api.render))
-    from . import report
-
-    found.append(("report", report.render))
-    from . import search
-
-    found.append(("search", search.render))
-    return found
+    return [("pages", render_pages), ("api", render_api), ("report", report), ("search", search)]
 
 
-def build(settings: Settings, *, progress: Callable[[str], None] | None = None) -> BuildResult:
+def stage_parts(module: ModuleType, ctx: BuildContext) -> list[Part]:
+    """A stage's pieces of work: its own `parts(ctx)`, or its whole `render(ctx)` as one piece."""
+    if hasattr(module, "parts"):
+        return list(module.parts(ctx))
+    return [lambda: module.render(ctx)]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def build(settings: Settings, *, jobs: int | None = None,
+          progress: Callable[[str], None] | None = None) -> BuildResult:
     """Build the whole site from settings.data_dir into settings.output_dir."""
     started = time.perf_counter()
     snapshot = load_snapshot(settings.data_dir)
-    context = BuildContext(settings, snapshot)
-    with SiteWriter(settings.output_dir) as writer:
-        for name, stage in stages():
+    gc.freeze()  # the snapshot lives for the whole build: keep the collector from re-scanning it
+    try:
+        context = BuildContext(settings, snapshot)
+        parts: list[Part] = []
+        for name, module in stage_modules():
             if progress:
                 progress(name)
-            for path, data in stage(context):
-                writer.write(path, data)
-    return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir)
+            parts.extend(stage_parts(module, context))
+        jobs = jobs or default_jobs()
+        if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+            jobs = 1
+        with SiteWriter(settings.output_dir) as writer:
+            if jobs == 1:
+                _run_parts(parts, range(len(parts)), writer)
+            else:
+                _run_in_workers(parts, jobs, writer)
+    finally:
+        gc.unfreeze()
+    return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs)
+
+
+def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) -> None:
+    for i in indexes:
+        for path, data in parts[i]():
+            writer.write(path, data)
+
+
+def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
+    """Indexes of parts, each handed to whichever worker asks first, until none are left."""
+    while True:
+        with counter.get_lock():
+            index = counter.value
+            counter.value += 1
+        if index >= count:
+            return
+        yield index
+
+
+def _run_in_workers(parts: list[Part], jobs: int, writer: SiteWriter) -> None:
+    """Share the parts out among forked workers that write into the writer's tree."""
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("i", 0)
+    pipes, procs = [], []
+    for _ in range(jobs):
+        receive, send = ctx.Pipe(duplex=False)
+
+        def work(send=send) -> None:
+            try:
+                _run_parts(parts, _claimed(counter, len(parts)), writer)
+                send.send(("ok", writer.take_worker_results()))
+            except BaseException as exc:  # reported to the parent, which raises
+                send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
+
+        proc = ctx.Process(target=work, daemon=True)
+        proc.start()
+        pipes.append(receive)
+        procs.append(proc)
+    errors = []
+    for receive, proc in zip(pipes, procs, strict=True):
+        try:
+            status, payload = receive.recv()
+        except EOFError:
+            status, payload = "error", f"a build worker died (exit code {proc.exitcode})"
+        proc.join()
+        if status == "ok":
+            writer.merge_worker_results(*payload)
+        else:
+            errors.append(payload)
+    if errors:
+        raise BuildError("\n".join(errors))
 
 
 def compare_trees(expected: Path, actual: Path) -> list[str]:
@@ -91,12 +168,11 @@ def compare_trees(expected: Path, actual: Path) -> list[str]:
     return problems
 
 
-def check_build(settings: Settings) -> list[str]:
+def check_build(settings: Settings, jobs: int | None = None) -> list[str]:
     """Build afresh into a temporary folder and list how the existing output differs from it."""
     scratch = Path(tempfile.mkdtemp(prefix="site-check-"))
     try:
-        fresh = Settings(**{**settings.__dict__, "output_dir": scratch / "site"})
-        build(fresh)
+        build(replace(settings, output_dir=scratch / "site"), jobs=jobs)
         return compare_trees(scratch / "site", settings.output_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -118,6 +118,21 @@ class SiteWriter:
         self.stats.reused += 1
         return True
 
+    def take_worker_results(self) -> tuple[dict[str, list], WriteStats]:
+        """In a worker process: hand over (and forget) what this process wrote."""
+        new, stats = self._new, self.stats
+        self._new, self.stats = {}, WriteStats()
+        return new, stats
+
+    def merge_worker_results(self, new: dict[str, list], stats: WriteStats) -> None:
+        """In the parent: account for the files a worker process wrote into the same tree."""
+        clash = self._new.keys() & new.keys()
+        if clash:
+            raise BuildError(f"two outputs claim the same file: {min(clash)}")
+        self._new.update(new)
+        for name in ("files", "bytes", "written", "reused"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+
     def copy_tree(self, source: Path, prefix: str) -> None:
         """Copy a folder of assets (sorted, so the order of writes is stable)."""
         for path in sorted(p for p in source.rglob("*") if p.is_file()):

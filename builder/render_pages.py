@@ -131,7 +131,29 @@ PAGES: list[tuple[Callable[[PageSite], Iterable], Callable[[PageSite, object], I
 
 def render(ctx: BuildContext) -> Iterator[Output]:
     """Every output of the page stage, family by family, keys in ascending order."""
+    for part in parts(ctx):
+        yield from part()
+
+
+CHUNK = 250  # keys per piece of work: small enough to balance two workers, large enough to be cheap
+
+
+def parts(ctx: BuildContext) -> list[Callable[[], Iterator[Output]]]:
+    """The stage cut into pieces of work of at most CHUNK keys each (see builder/build.py).
+
+    The list data every list page shares is computed here, once, before workers fork.
+    """
     site = PageSite(ctx.snapshot, ctx.settings)
+    site.orders, site.rows, site.content  # noqa: B018 - computed now, inherited by the workers
+    out: list[Callable[[], Iterator[Output]]] = []
     for keys, page in PAGES:
-        for key in keys(site):
-            yield from page(site, key)
+        keys = list(keys(site))
+        for start in range(0, len(keys), CHUNK):
+            out.append(lambda page=page, chunk=keys[start:start + CHUNK]: _render_keys(site, page, chunk))
+    return out
+
+
+def _render_keys(site: PageSite, page: Callable[[PageSite, object], Iterator[Output]],
+                 keys: list) -> Iterator[Output]:
+    for key in keys:
+        yield from page(site, key)

@@ -1,0 +1,100 @@
+"""The build as a whole: the CLI, determinism, incremental reuse, --check, bad input, no network."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from build import cli
+from builder.build import build, compare_trees
+from builder.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+
+
+def _build(tmp: Path, name: str, jobs: int = 1, data: Path = DATA) -> Path:
+    out = tmp / name
+    build(load_settings(data_dir=data, output_dir=out), jobs=jobs)
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(tmp_path_factory.mktemp("built"), "site", jobs=2)
+
+
+def test_cli_builds_the_sample_and_says_what_it_did(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "--out", str(tmp_path / "site"), "--jobs", "1"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Built ") and "python build.py serve" in result.output
+    assert (tmp_path / "site" / "packages" / "p" / "django-select2" / "index.html").is_file()
+    assert json.loads((tmp_path / "site" / "api" / "v4" / "packages" / "1423.json").read_bytes())["id"] == 1423
+
+
+def test_same_input_gives_identical_trees_serial_or_parallel(site: Path, tmp_path: Path) -> None:
+    assert compare_trees(site, _build(tmp_path, "again", jobs=1)) == []
+
+
+def test_rebuild_rewrites_nothing_and_drops_stale_files(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    build(load_settings(output_dir=out), jobs=1)  # first build here records the state
+    page = out / "packages" / "p" / "django-select2" / "index.html"
+    before = page.stat()
+    (out / "stale.html").write_text("left over")
+    build(load_settings(output_dir=out), jobs=2)
+    after = page.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert not (out / "stale.html").exists()
+
+
+def test_check_reports_each_difference(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    (out / "robots.txt").write_text("changed")
+    (out / "extra.txt").write_text("x")
+    (out / "404.html").unlink()
+    result = CliRunner().invoke(cli, ["build", "--check", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:3] == ["missing: 404.html", "unexpected: extra.txt", "differs: robots.txt"]
+
+
+def test_bad_input_fails_clearly_and_leaves_site_untouched(site: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    lines = (data / "packages.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[0])
+    record["slug"] = "../escape"
+    lines[0] = json.dumps(record)
+    (data / "packages.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    result = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"packages.jsonl:1: package {record['id']} ('../escape'): field 'slug': must be a safe slug" \
+        in result.output
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]  # no temporary tree left
+
+
+def test_build_makes_no_network_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access during the build: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    _build(tmp_path, "site", jobs=1)
+
+
+def test_output_folder_is_readable_by_others(site: Path) -> None:
+    assert os.stat(site).st_mode & 0o755 == 0o755
