@@ -31,10 +31,11 @@ def cli() -> None:
 @click.option("--base-url", help="Absolute URL the site is served at.")
 @click.option("--settings", "settings_file", type=PATH, help="Settings file (default: site.yml).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per CPU core).")
+@click.option("--force", is_flag=True, help="Render everything even when no input changed.")
 @click.option("--check", is_flag=True,
               help="Build afresh elsewhere and report every difference from the existing output.")
 def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
-          settings_file: Path | None, jobs: int | None, check: bool) -> None:
+          settings_file: Path | None, jobs: int | None, force: bool, check: bool) -> None:
     """Build the static site from the snapshot."""
     settings = load_settings(settings_file, data_dir=data_dir, output_dir=output_dir, base_url=base_url)
     if check:
@@ -51,8 +52,12 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
         if interactive:
             click.echo(f"  {stage} ...", err=True)
 
-    result = build_site(settings, jobs=jobs, progress=progress)
+    result = build_site(settings, jobs=jobs, force=force, progress=progress)
     stats = result.stats
+    if result.skipped:
+        click.echo(f"Nothing changed since the last build: {stats.files} files in {result.output_dir} "
+                   f"left as they were ({result.seconds:.2f} s; --force renders anyway).")
+        return
     click.echo(f"Built {stats.files} files ({stats.bytes / 1e6:.1f} MB; {stats.written} written, "
                f"{stats.reused} unchanged, {stats.removed} removed) into {result.output_dir} "
                f"in {result.seconds:.2f} s. Preview: python build.py serve")

@@ -23,8 +23,9 @@ from pathlib import Path
 from types import ModuleType
 
 from .errors import BuildError
+from .inputs import input_fingerprint
 from .model import Snapshot
-from .output import SiteWriter, WriteStats
+from .output import SiteWriter, WriteStats, read_state
 from .settings import Settings
 from .snapshot import load_snapshot
 
@@ -46,6 +47,7 @@ class BuildResult:
     seconds: float
     output_dir: Path
     jobs: int = 1
+    skipped: bool = False  # nothing the build reads had changed: the output was left as it was
 
     @property
     def files_written(self) -> int:
@@ -78,10 +80,21 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def build(settings: Settings, *, jobs: int | None = None,
+def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
           progress: Callable[[str], None] | None = None) -> BuildResult:
-    """Build the whole site from settings.data_dir into settings.output_dir."""
+    """Build the whole site from settings.data_dir into settings.output_dir.
+
+    When nothing the build reads has changed since the last build of the same output folder,
+    and that output is intact, nothing is done (unless `force`).
+    """
     started = time.perf_counter()
+    inputs = input_fingerprint(settings)
+    if not force:
+        state = read_state(settings.output_dir)
+        if state.inputs == inputs and state.output_intact(settings.output_dir):
+            stats = WriteStats(files=len(state.files), bytes=sum(f[1] for f in state.files.values()),
+                               reused=len(state.files))
+            return BuildResult(stats, time.perf_counter() - started, settings.output_dir, 0, skipped=True)
     snapshot = load_snapshot(settings.data_dir)
     gc.freeze()  # the snapshot lives for the whole build: keep the collector from re-scanning it
     try:
@@ -94,7 +107,7 @@ def build(settings: Settings, *, jobs: int | None = None,
         jobs = jobs or default_jobs()
         if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
-        with SiteWriter(settings.output_dir) as writer:
+        with SiteWriter(settings.output_dir, inputs) as writer:
             if jobs == 1:
                 _run_parts(parts, range(len(parts)), writer)
             else:
@@ -172,7 +185,7 @@ def check_build(settings: Settings, jobs: int | None = None) -> list[str]:
     """Build afresh into a temporary folder and list how the existing output differs from it."""
     scratch = Path(tempfile.mkdtemp(prefix="site-check-"))
     try:
-        build(replace(settings, output_dir=scratch / "site"), jobs=jobs)
+        build(replace(settings, output_dir=scratch / "site"), jobs=jobs, force=True)
         return compare_trees(scratch / "site", settings.output_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -37,13 +37,32 @@ def state_path(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}-state.json"
 
 
-def read_state(out_dir: Path) -> dict[str, list]:
-    """path -> [hash, size, mtime_ns] of the last build, or {} when unknown."""
+@dataclass
+class BuildState:
+    """What the last build of an output folder wrote: its inputs' fingerprint and its files."""
+
+    inputs: str | None
+    files: dict[str, list]  # path -> [content hash, size, mtime_ns]
+
+    def output_intact(self, out_dir: Path) -> bool:
+        """True when every file of the last build is still there, untouched."""
+        for rel, (_, size, mtime) in self.files.items():
+            try:
+                st = os.stat(out_dir / rel)
+            except OSError:
+                return False
+            if st.st_size != size or st.st_mtime_ns != mtime:
+                return False
+        return bool(self.files)
+
+
+def read_state(out_dir: Path) -> BuildState:
+    """The state of the last build of `out_dir` (empty when unknown or unreadable)."""
     try:
         state = json.loads(state_path(out_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state.get("files", {}) if isinstance(state, dict) else {}
+        return BuildState(state.get("inputs"), dict(state["files"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return BuildState(None, {})
 
 
 @dataclass
@@ -63,11 +82,12 @@ class SiteWriter:
     existing output folder is left untouched.
     """
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, inputs: str | None = None) -> None:
         self.out_dir = Path(out_dir)
+        self.inputs = inputs
         self.root = sibling_tempdir(self.out_dir, "build")
         self.stats = WriteStats()
-        self._old = read_state(self.out_dir) if self.out_dir.is_dir() else {}
+        self._old = read_state(self.out_dir).files if self.out_dir.is_dir() else {}
         self._new: dict[str, list] = {}
 
     @property
@@ -142,7 +162,7 @@ class SiteWriter:
         self.stats.removed = len(self._old.keys() - self._new.keys())
         self.stats.paths = set(self._new)
         replace_dir(self.root, self.out_dir)
-        state = {"files": dict(sorted(self._new.items()))}
+        state = {"inputs": self.inputs, "files": dict(sorted(self._new.items()))}
         write_file_atomic(state_path(self.out_dir), json.dumps(state, separators=(",", ":")).encode())
 
     def abort(self) -> None:

@@ -50,7 +50,7 @@ def test_rebuild_rewrites_nothing_and_drops_stale_files(site: Path, tmp_path: Pa
     page = out / "packages" / "p" / "django-select2" / "index.html"
     before = page.stat()
     (out / "stale.html").write_text("left over")
-    build(load_settings(output_dir=out), jobs=2)
+    build(load_settings(output_dir=out), jobs=2, force=True)
     after = page.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert not (out / "stale.html").exists()
@@ -98,3 +98,15 @@ def test_build_makes_no_network_request(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_output_folder_is_readable_by_others(site: Path) -> None:
     assert os.stat(site).st_mode & 0o755 == 0o755
+
+
+def test_unchanged_inputs_skip_the_build_until_an_input_or_the_output_changes(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    runner = CliRunner()
+    runner.invoke(cli, ["build", "--out", str(out), "--jobs", "1"], catch_exceptions=False)
+    result = runner.invoke(cli, ["build", "--out", str(out)], catch_exceptions=False)
+    assert result.output.startswith("Nothing changed since the last build")
+    (out / "robots.txt").write_text("tampered")
+    result = runner.invoke(cli, ["build", "--out", str(out), "--jobs", "1"], catch_exceptions=False)
+    assert result.output.startswith("Built ") and "1 written" in result.output
+    assert (out / "robots.txt").read_text() != "tampered"
