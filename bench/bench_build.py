@@ -1,0 +1,145 @@
+"""Build benchmark: prints wall and CPU seconds, peak memory, files and bytes per scenario.
+
+    python bench/bench_build.py             full 6k, no-op, one package changed, template changed
+    python bench/bench_build.py --large     the same plus a full build of 100,000 packages
+
+Each scenario runs in a fresh process so its peak RSS is its own. The "floor" is the time to
+write the same files and bytes with no rendering at all: the physical limit of the build.
+Datasets come from bench/generate.py (fixed seed) and are kept in bench/out/ between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+
+
+def dataset(packages: int, grids: int) -> Path:
+    """The generated snapshot of that size, made once."""
+    from bench.generate import generate_snapshot
+
+    path = OUT / f"data-{packages}"
+    if not (path / "manifest.json").exists():
+        generate_snapshot(path, packages, grids)
+    return path
+
+
+def inner(data: str, out: str, templates: str | None, jobs: int | None) -> None:
+    """Run one build in this process and print its figures as JSON."""
+    from builder.build import build
+    from builder.settings import load_settings
+
+    overrides = {"templates_dir": Path(templates)} if templates else {}
+    settings = load_settings(data_dir=Path(data), output_dir=Path(out), **overrides)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = build(settings, jobs=jobs)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps({
+        "wall": wall, "cpu": cpu + children.ru_utime + children.ru_stime,
+        "rss_mb": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, children.ru_maxrss) / 1024,
+        "files": result.stats.files, "written": result.stats.written, "reused": result.stats.reused,
+        "removed": result.stats.removed, "bytes": result.stats.bytes, "skipped": result.skipped,
+        "jobs": result.jobs,
+    }))
+
+
+def run(data: Path, out: Path, templates: Path | None = None, jobs: int | None = None) -> dict:
+    cmd = [sys.executable, __file__, "--inner", str(data), str(out)]
+    if templates:
+        cmd += ["--templates", str(templates)]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def floor(site: Path) -> float:
+    """Seconds to write every file of `site` again, from memory, with no rendering."""
+    blobs = [(p.relative_to(site), p.read_bytes()) for p in site.rglob("*") if p.is_file()]
+    target = site.parent / "floor"
+    shutil.rmtree(target, ignore_errors=True)
+    started = time.perf_counter()
+    for rel, blob in blobs:
+        path = target / rel
+        try:
+            path.write_bytes(blob)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(blob)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(target, ignore_errors=True)
+    return seconds
+
+
+def change_one_package(data: Path) -> str:
+    """Bump one package's stars in place; return its slug."""
+    path = data / "packages.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    record = json.loads(lines[len(lines) // 2])
+    record["repo_watchers"] += 1
+    lines[len(lines) // 2] = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    return record["slug"]
+
+
+def show(name: str, r: dict, floor_s: float | None = None) -> None:
+    rate = r["files"] / r["wall"] if r["wall"] else 0
+    line = (f"{name:<22} wall {r['wall']:6.2f} s  cpu {r['cpu']:6.2f} s  peak RSS {r['rss_mb']:6.0f} MB  "
+            f"files {r['files']:>7,} (written {r['written']:,}, removed {r['removed']:,})  "
+            f"{r['bytes'] / 1e6:7.1f} MB  {rate:8,.0f} files/s")
+    if r["skipped"]:
+        line += "  [skipped: inputs unchanged]"
+    if floor_s:
+        line += f"  floor {floor_s:.2f} s (x{r['wall'] / floor_s:.1f})"
+    print(line, flush=True)
+
+
+def scenarios(packages: int, grids: int, jobs: int | None) -> None:
+    source = dataset(packages, grids)
+    work = OUT / f"run-{packages}"
+    shutil.rmtree(work, ignore_errors=True)
+    data, site, templates = work / "data", work / "site", work / "templates"
+    shutil.copytree(source, data)
+    shutil.copytree(ROOT / "templates", templates)
+    print(f"# {packages:,} packages, {grids:,} grids, jobs={jobs or os.cpu_count()}", flush=True)
+    full = run(data, site, templates, jobs)
+    show(f"full {packages // 1000}k", full, floor(site))
+    show("no-op", run(data, site, templates, jobs))
+    slug = change_one_package(data)
+    show(f"one package ({slug[:12]})", run(data, site, templates, jobs))
+    with (templates / "package.html").open("a", encoding="utf-8") as handle:
+        handle.write("\n{# bench: template changed #}\n")
+    show("template changed", run(data, site, templates, jobs))
+    shutil.rmtree(work / "site", ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--inner", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--templates", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int)
+    parser.add_argument("--large", action="store_true", help="also build 100,000 packages and 5,000 grids")
+    args = parser.parse_args()
+    if args.inner:
+        inner(*args.inner, args.templates, args.jobs)
+        return
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    scenarios(6000, 400, args.jobs)
+    if args.large:
+        scenarios(100_000, 5000, args.jobs)
+
+
+if __name__ == "__main__":
+    main()
