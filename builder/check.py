@@ -7,7 +7,7 @@ All problems are collected, then reported once.
 
 A URL path resolves, as on Netlify, to a file (`/a/` -> `a/index.html`, `/a` -> `a`,
 `a/index.html` or `a.html`) or to a rule of `netlify.toml` / `site/_redirects`
-(`builder.netlify_rules`). Rules that answer 4xx (custom 404 pages) resolve nothing.
+(matched by `builder.netlify_rules`). Rules that answer 4xx (custom 404 pages) resolve nothing.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import BuildError
-from .netlify_rules import Rule, load_rules
+from .netlify_rules import Route, Rule, file_for, load_config, parse_query, route
 
 DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -96,8 +96,8 @@ def page_links(html: str) -> list[str]:
     return parser.urls
 
 
-class Resolver:
-    """Answers whether a site path is served, by a file or by a rule; caches each answer."""
+class Routing:
+    """The site's files and rules (`builder.netlify_rules`): is a path served? Caches each answer."""
 
     def __init__(self, files: set[str], rules: list[Rule]) -> None:
         self.files = files
@@ -106,12 +106,10 @@ class Resolver:
 
     def file_for(self, path: str) -> str | None:
         """The site file serving `path` ('/a/b/' -> 'a/b/index.html'), or None."""
-        rel = path.lstrip("/")
-        if path.endswith("/"):
-            candidates = [rel + "index.html"]
-        else:
-            candidates = [rel, rel + "/index.html", rel + ".html"]
-        return next((c for c in candidates if c in self.files), None)
+        return file_for(path, self.files.__contains__)
+
+    def route(self, path: str, query: str = "") -> Route:
+        return route(self.rules, path, parse_query(query), self.files.__contains__)
 
     def problem(self, path: str, query: str = "", depth: int = MAX_REDIRECTS) -> str | None:
         """None when `path` (with `query`) is served, else why it is not."""
@@ -120,38 +118,23 @@ class Resolver:
             self._cache[key] = self._problem(path, query, depth)
         return self._cache[key]
 
-    def rule_for(self, path: str, query: str = "") -> tuple[Rule, str] | None:
-        """The rule that takes a request (with where it sends it), as Netlify picks it, or None."""
-        found = self.file_for(path)
-        params = parse_qs(query, keep_blank_values=True)
-        for rule in self.rules:
-            if found is not None and not rule.force:
-                continue
-            target = rule.target(path, params)
-            if target is not None:
-                return rule, target
-        return None
-
     def _problem(self, path: str, query: str, depth: int) -> str | None:
-        taken = self.rule_for(path, query)
-        if taken is None:
-            return None if self.file_for(path) is not None else "no file and no rule serves it"
-        rule, target = taken
+        found = self.route(path, query)
+        rule = found.rule
+        if rule is None:
+            return None if found.file is not None else "no file and no rule serves it"
         if rule.status >= 400:
             return f"no file; the rule from {rule.source} answers {rule.status}"
-        return self._follow(rule, target, depth)
-
-    def _follow(self, rule: Rule, target: str, depth: int) -> str | None:
-        parts = urlsplit(target)
-        if parts.scheme or parts.netloc:
+        if found.off_site:
             return None  # proxied or redirected off-site: not ours to check
-        if rule.status == 200:
-            ok = self.file_for(unquote(parts.path)) is not None
-            return None if ok else f"the rule from {rule.source} rewrites it to missing {target}"
+        if not rule.is_redirect:
+            missing = f"the rule from {rule.source} rewrites it to missing {found.target}"
+            return None if found.file is not None else missing
         if depth <= 0:
             return f"too many redirects (via the rule from {rule.source})"
+        parts = urlsplit(found.target or "")
         why = self.problem(unquote(parts.path), parts.query, depth - 1)
-        return None if why is None else f"redirects to {target}: {why}"
+        return None if why is None else f"redirects to {found.target}: {why}"
 
 
 @dataclass(frozen=True)
@@ -231,7 +214,7 @@ def _check_file(rel: str, path: Path, max_size: int, result: CheckResult) -> byt
     return data
 
 
-def _check_links(rel: str, html: bytes, urls: SiteUrls, resolver: Resolver, result: CheckResult) -> None:
+def _check_links(rel: str, html: bytes, urls: SiteUrls, routing: Routing, result: CheckResult) -> None:
     page = "/" + rel
     for url in page_links(html.decode("utf-8", errors="replace")):
         target = urls.target(url, page)
@@ -241,25 +224,23 @@ def _check_links(rel: str, html: bytes, urls: SiteUrls, resolver: Resolver, resu
         if target.outside:
             why: str | None = "outside the site's base path"
         else:
-            why = resolver.problem(target.path, target.query)
+            why = routing.problem(target.path, target.query)
         if why:
             result.problems.append(CheckProblem(rel, f"broken link ({why})", url))
 
 
-def _page_problem(resolver: Resolver, target: Target) -> str | None:
+def _page_problem(routing: Routing, target: Target) -> str | None:
     """Why a sitemap URL is not a page: a file, or a rewrite (200) to one; a redirect is not."""
-    taken = resolver.rule_for(target.path, target.query)
-    if taken is None and resolver.file_for(target.path) is not None:
-        return None
-    if taken is not None and 300 <= taken[0].status < 400:
-        return f"sitemap URL redirects (the rule from {taken[0].source})"
-    why = resolver.problem(target.path, target.query)
+    rule = routing.route(target.path, target.query).rule
+    if rule is not None and rule.is_redirect:
+        return f"sitemap URL redirects (the rule from {rule.source})"
+    why = routing.problem(target.path, target.query)
     return None if why is None else f"sitemap URL has no page ({why})"
 
 
-def _check_sitemaps(site_dir: Path, urls: SiteUrls, resolver: Resolver, result: CheckResult) -> None:
+def _check_sitemaps(site_dir: Path, urls: SiteUrls, routing: Routing, result: CheckResult) -> None:
     """Walk sitemap.xml and its children: each child must exist, each page URL must be served."""
-    if "sitemap.xml" not in resolver.files:
+    if "sitemap.xml" not in routing.files:
         result.problems.append(CheckProblem("sitemap.xml", "missing", "the sitemap index"))
         return
     queue, seen = ["sitemap.xml"], {"sitemap.xml"}
@@ -278,23 +259,23 @@ def _check_sitemaps(site_dir: Path, urls: SiteUrls, resolver: Resolver, result: 
                 continue
             result.sitemap_urls += 1
             if is_index:
-                child = resolver.file_for(target.path)
+                child = routing.file_for(target.path)
                 if child is None:
                     result.problems.append(CheckProblem(rel, "sitemap file missing", url))
                 elif child not in seen:
                     seen.add(child)
                     queue.append(child)
             else:
-                why = _page_problem(resolver, target)
+                why = _page_problem(routing, target)
                 if why:
                     result.problems.append(CheckProblem(rel, why, url))
 
 
-def _check_rules(resolver: Resolver, result: CheckResult) -> None:
+def _check_rules(routing: Routing, result: CheckResult) -> None:
     """A rewrite to one fixed file needs that file: else every URL it takes is broken."""
-    for rule in resolver.rules:
+    for rule in routing.rules:
         target = rule.fixed_target
-        if target is not None and resolver.file_for(unquote(target)) is None:
+        if target is not None and routing.file_for(unquote(target)) is None:
             query = "".join(f" {k}={v}" for k, v in rule.query)
             result.problems.append(CheckProblem(rule.file, "rewrite to a missing file",
                                                 f"{rule.source}{query} -> {rule.to}"))
@@ -308,14 +289,14 @@ def check_site(site_dir: Path, *, base_url: str, netlify_toml: Path | None = Non
         raise SiteCheckError(f"{site_dir}: no such site folder (run `python build.py build` first)")
     result = CheckResult()
     files = dict(_walk(site_dir))
-    resolver = Resolver(set(files), load_rules(netlify_toml, site_dir / "_redirects"))
+    routing = Routing(set(files), load_config(netlify_toml, site_dir / "_redirects").rules)
     urls = SiteUrls(base_url.rstrip("/"))
     for rel, path in files.items():
         result.files += 1
         data = _check_file(rel, path, max_file_size, result)
         if data is not None and rel.endswith(".html"):
-            _check_links(rel, data, urls, resolver, result)
-    _check_sitemaps(site_dir, urls, resolver, result)
-    _check_rules(resolver, result)
+            _check_links(rel, data, urls, routing, result)
+    _check_sitemaps(site_dir, urls, routing, result)
+    _check_rules(routing, result)
     result.problems.sort()
     return result

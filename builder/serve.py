@@ -19,6 +19,14 @@ def make_server(site_dir: Path, port: int = 8000, config: Path = NETLIFY_TOML) -
     resolver = Resolver(site_dir, config)
 
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # else a small answer waits ~40 ms for the client's delayed ACK
+
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client went away: nobody is left to answer
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             self._answer(head=False)
 

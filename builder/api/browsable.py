@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import orjson
 from markupsafe import Markup, escape
+
+from .paging import drf_next, drf_previous
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 QUOTED_URL = re.compile(r"&#34;(https?://(?:(?!&#34;)\S)*?)&#34;")
+# Stand-ins for a page's path and content when a page is rendered once as a template.
+PATH_MARK = "\x00path\x00"
+CONTENT_MARK = "\x00content\x00"
 
 # View names and descriptions of the live views (DRF shows the class docstring).
 VIEWS = {
@@ -47,9 +53,48 @@ def _env(templates_dir: Path) -> jinja2.Environment:
                               keep_trailing_newline=True)
 
 
+def pretty_json(data: Any) -> str:
+    """`json.dumps(data, indent=4, ensure_ascii=False)`, fast: orjson's 2-space form with each
+    line's indentation doubled (strings hold no raw newlines; floats, whose text may differ,
+    and anything orjson refuses take the slow path)."""
+    if not _has_float(data):
+        try:
+            return _reindent(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        except TypeError:
+            pass
+    return json.dumps(data, indent=4, ensure_ascii=False)
+
+
+def _reindent(text: str) -> str:
+    """Indentation of 2 spaces a level to 4 ("\x01" never follows a newline in JSON)."""
+    depth = 0
+    while "\n" + "  " * (depth + 1) in text:
+        depth += 1
+    for d in range(depth, 0, -1):
+        text = text.replace("\n" + "  " * d, "\n" + "\x01" * d)
+    return text.replace("\x01", "    ")
+
+
+def _has_float(data: Any) -> bool:
+    kind = type(data)
+    if kind is float:
+        return True
+    if kind is dict:
+        values: Any = data.values()
+    elif kind is list or kind is tuple:
+        values = data
+    else:
+        return False
+    for v in values:
+        k = type(v)
+        if k is float or ((k is dict or k is list or k is tuple) and _has_float(v)):
+            return True
+    return False
+
+
 def pretty(data: Any) -> Markup:
     """Pretty JSON, escaped, with each quoted URL a link (DRF's urlize_quoted_links)."""
-    text = str(escape(json.dumps(data, indent=4, ensure_ascii=False)))
+    text = str(escape(pretty_json(data)))
     return Markup(QUOTED_URL.sub(r'&#34;<a href="\1" rel="nofollow">\1</a>&#34;', text))
 
 
@@ -76,10 +121,50 @@ class Browsable:
     def __init__(self, base_url: str, templates_dir: Path = TEMPLATES) -> None:
         self.base_url = base_url
         self.template = _env(templates_dir).get_template("api/browsable.html")
+        self._details: dict[str, tuple[list[str], list[str]]] = {}
 
     def page(self, *, view: str, instance: bool, path: str, query: str, data: Any,
              status: str = "200 OK", pages: list[PageLink] | None = None) -> str:
         """One page; `path` like '/api/v4/packages/1423/', `query` the request's query string."""
+        return self._render(view=view, instance=instance, path=path, query=query, content=pretty(data),
+                            status=status, pages=pages)
+
+    @staticmethod
+    def content(data: Any) -> str:
+        """The response shown on a page, as HTML (`page` computes it from `data`; compute it
+        once and reuse it for many pages)."""
+        return str(pretty(data))
+
+    def detail_page(self, view: str, path: str, content: str) -> str:
+        """`page(view=view, instance=True, path=path, query="format=api", data=...)` from a
+        precomputed `content`: the template is rendered once per view, then filled in."""
+        pieces = self._details.get(view)
+        if pieces is None:
+            text = self._render(view=view, instance=True, path=PATH_MARK, query="format=api",
+                                content=Markup(CONTENT_MARK))
+            head, tail = text.split(CONTENT_MARK)
+            pieces = self._details[view] = (head.split(PATH_MARK), tail.split(PATH_MARK))
+        escaped = str(escape(path))
+        return "".join((escaped.join(pieces[0]), content, escaped.join(pieces[1])))
+
+    def list_page(self, *, view: str, path: str, query: str, url: str, limit: int, offset: int,
+                  contents: list[str]) -> str:
+        """A `?format=api` list page from its entities' precomputed contents (`contents[i]` the
+        content of the list's i-th entity), as `page` would render the page's data."""
+        count = len(contents)
+        meta = self.content({"count": count, "next": drf_next(url, limit, offset, count, "api"),
+                       "previous": drf_previous(url, limit, offset, "api")})
+        results = contents[offset:offset + limit]
+        if results:
+            inner = ",\n".join("        " + c.replace("\n", "\n        ") for c in results)
+            body = f"{meta[:-2]},\n    &#34;results&#34;: [\n{inner}\n    ]\n}}"
+        else:
+            body = f"{meta[:-2]},\n    &#34;results&#34;: []\n}}"
+        return self._render(view=view, instance=False, path=path, query=query, content=Markup(body),
+                            pages=self.pagination(url, limit, offset, count))
+
+    def _render(self, *, view: str, instance: bool, path: str, query: str, content: Markup,
+                status: str = "200 OK", pages: list[PageLink] | None = None) -> str:
         name, description = VIEWS[view]
         name = name if view == "root" else f"{name} {'Instance' if instance else 'List'}"
         crumbs = [Crumb("Api Root", "/api/v4/?format=api")]
@@ -89,7 +174,7 @@ class Browsable:
                 crumbs.append(Crumb(name, f"{path}?format=api"))
         return self.template.render(
             name=name, description=description, breadcrumbs=crumbs, pages=pages or [],
-            request_line=f"{path}?{query}", status=status, content=pretty(data),
+            request_line=f"{path}?{query}", status=status, content=content,
             json_href=f"{path}?format=json", api_href=f"{path}?format=api")
 
     def pagination(self, url: str, limit: int, offset: int, count: int) -> list[PageLink]:

@@ -98,21 +98,24 @@ def category(c: Category, links: Links) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Entity:
-    """One package, grid or category: its lookup keys and its encoded body."""
+    """One package, grid or category: its lookup keys, its encoded body and the data encoded."""
 
     keys: tuple[int | str, ...]
     body: bytes
+    data: dict[str, Any]
+
+
+def _entity(keys: tuple[int | str, ...], data: dict[str, Any]) -> Entity:
+    return Entity(keys, dumps_v4(data), data)
 
 
 def entities(snap: Snapshot, kind: str, links: Links) -> list[Entity]:
     """Every entity of a kind, newest id first (the live list order)."""
     if kind == "packages":
-        return [Entity((p.id, p.slug), dumps_v4(package(p, links)))
-                for p in reversed(snap.packages.values())]
+        return [_entity((p.id, p.slug), package(p, links)) for p in reversed(snap.packages.values())]
     if kind == "grids":
-        return [Entity((g.id, g.slug), dumps_v4(grid(g, links)))
-                for g in reversed(snap.grids.values())]
-    return [Entity((c.id,), dumps_v4(category(c, links)))  # categories answer by id only
+        return [_entity((g.id, g.slug), grid(g, links)) for g in reversed(snap.grids.values())]
+    return [_entity((c.id,), category(c, links))  # categories answer by id only
             for c in reversed(snap.categories.values())]
 
 

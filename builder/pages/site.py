@@ -60,6 +60,7 @@ class SiteInfo:
     prefix: str
     css_href: str
     favicon_href: str
+    script_href: str
     search_href: str
     feed_rss: str
     feed_atom: str
@@ -115,7 +116,8 @@ class Site:
         return SiteInfo(
             title=self.settings.title, description=self.settings.description,
             base_url=self.settings.base_url, prefix=self.prefix,
-            css_href=self.static_href(CSS_FILE), favicon_href=self.href("/static/favicon.svg"),
+            css_href=self.static_href(CSS_FILE), favicon_href=self.static_href("favicon.svg"),
+            script_href=self.static_href("search.js"),
             search_href=self.href("/search/"),
             feed_rss=self.href(RSS_PATH), feed_atom=self.href(ATOM_PATH),
             nav=tuple((label, self.href(path)) for label, path in NAV),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 from bs4 import BeautifulSoup
 
 from builder.serve import serve_in_thread
@@ -60,3 +64,20 @@ def test_browsable_page(site: Path, config: Path) -> None:
     assert shown == json.loads(json.dumps(plain).replace("?format=json", "?format=api"))
     links = [a["href"] for a in soup.select(".response-info pre a")]
     assert "https://djangopackages.org/api/v4/categories/1/?format=api" in links
+
+
+def test_a_client_that_goes_away_leaves_no_traceback(site: Path, config: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    big = "/api/v4/packages/page/500/0.format-json.json"
+    server, base = serve_in_thread(site, config)
+    try:
+        for _ in range(3):
+            with socket.create_connection(server.server_address) as s:
+                s.sendall(f"GET {big} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        time.sleep(0.5)
+        assert httpx.get(base + big).status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capsys.readouterr().err

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from builder.api.rules import FEEDS
+
 from .conftest import ROOT, recorded
 from .test_walk import _expected_to_deviate, _vocab  # noqa: F401 (_vocab: autouse fixture)
 
@@ -99,3 +101,13 @@ def test_recorded_requests_through_netlify_dev(netlify_dev: str, api: str) -> No
                     r.json() != json.loads(req["path"].read_bytes()):
                 failures.append(f"{req['url']}: body differs")
     assert not failures, "\n".join(failures)
+
+
+def test_feed_urls_and_headers_through_netlify_dev(netlify_dev: str) -> None:
+    """The feeds' pretty URLs are rewritten and the [[headers]] parse. (`netlify dev` lets the file's
+    own Content-Type and Cache-Control win over [[headers]]; only the headers it adds show here.)"""
+    with httpx.Client(base_url=netlify_dev, timeout=30) as client:
+        for url in FEEDS:
+            r = client.get(url)
+            assert r.status_code == 200 and r.text.startswith("<?xml"), url
+        assert client.get("/api/v4/").headers["x-content-type-options"] == "nosniff"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from click.testing import CliRunner
 from build import cli
 from builder.build import build
 from builder.check import CheckProblem, check_site, page_links
-from builder.netlify_rules import load_rules
 from builder.settings import ROOT, load_settings
 
 from . import sites
@@ -180,16 +178,6 @@ def test_a_good_build_passes(real_site: Path) -> None:
                         netlify_toml=toml if toml.exists() else None)
     assert [str(p) for p in result.problems] == []
     assert result.links > 1000 and result.sitemap_urls > 50
-
-
-def test_the_repository_netlify_toml_parses(real_site: Path) -> None:
-    toml = ROOT / "netlify.toml"
-    if not toml.exists():
-        pytest.skip("no netlify.toml yet")
-    config = tomllib.loads(toml.read_text(encoding="utf-8"))
-    assert config["build"]["publish"] == "site"
-    assert "python build.py build" in config["build"]["command"]
-    assert load_rules(toml), "netlify.toml has no redirect rules"  # each is exercised by the test above
 
 
 def test_missing_site_folder(tmp_path: Path) -> None:
