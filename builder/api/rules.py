@@ -91,8 +91,7 @@ def v4_rules() -> Iterator[Rule]:
         yield from _pages(path, _v4_page_target(kind, None), "v4-page-size", None)
     search = "/api/v4/search/"
     yield _rule(search, "/" + layout.v4_search(), 200, {"q": ""})  # empty q: `[]`
-    yield _rule(search, "/" + layout.search_term_file(":q").replace(".json", ".format-api.html"), 200,
-               {"format": "api", "q": ":q"})
+    yield _rule(search, "/" + layout.error("v4-search-browsable"), 404, {"format": "api", "q": ":q"})
     yield _rule(search, "/" + layout.search_term_file(":q"), 200, {"q": ":q"})
     for fmt in FORMATS:
         yield _rule(search, "/" + layout.v4_search(fmt), 200, {"format": fmt})
