@@ -49,13 +49,6 @@ class BuildResult:
     jobs: int = 1
     skipped: bool = False  # nothing the build reads had changed: the output was left as it was
 
-    @property
-    def files_written(self) -> int:
-        return self.stats.files
-
-    @property
-    def bytes_written(self) -> int:
-        return self.stats.bytes
 
 
 def stage_modules() -> list[tuple[str, ModuleType]]:

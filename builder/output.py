@@ -90,13 +90,6 @@ class SiteWriter:
         self._old = read_state(self.out_dir).files if self.out_dir.is_dir() else {}
         self._new: dict[str, list] = {}
 
-    @property
-    def files_written(self) -> int:
-        return self.stats.files
-
-    @property
-    def bytes_written(self) -> int:
-        return self.stats.bytes
 
     def write(self, path: str, data: bytes | str) -> None:
         """Write one file, `path` relative to the site root with '/' separators."""
