@@ -10,6 +10,7 @@ other load on the machine does not count), files and bytes. Nothing is written t
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -22,25 +23,29 @@ for path in (ROOT, ROOT / "bench"):
 
 from generate import generate_snapshot  # noqa: E402
 
-from builder.api.render import named_parts  # noqa: E402
+from builder.api.render import parts  # noqa: E402
 from builder.build import BuildContext  # noqa: E402
 from builder.settings import load_settings  # noqa: E402
 from builder.snapshot import load_snapshot  # noqa: E402
 
 
 def measure(data_dir: Path) -> dict[str, tuple[float, int, int]]:
-    """part -> (CPU seconds, files, bytes)."""
+    """kind of part (its name without the bucket number) -> (CPU seconds, files, bytes)."""
     settings = load_settings(data_dir=data_dir, output_dir=data_dir.parent / "site",
                              base_url="https://djangopackages.org")
     ctx = BuildContext(settings, load_snapshot(data_dir))
     out: dict[str, tuple[float, int, int]] = {}
-    for name, part in named_parts(ctx):
+    for part in parts(ctx):
+        name = re.sub(r"/\d+(?=/|$)", "/*", part.name)
         started = time.process_time()
+        if part.prepare:
+            part.prepare()
         files = size = 0
-        for _, content in part():
+        for _, content in part.run():
             files += 1
             size += len(content.encode() if isinstance(content, str) else content)
-        out[name] = (time.process_time() - started, files, size)
+        cpu, n, b = out.get(name, (0.0, 0, 0))
+        out[name] = (cpu + time.process_time() - started, n + files, b + size)
     return out
 
 

@@ -1,9 +1,12 @@
 """The build: load the snapshot, run the render stages into a SiteWriter, swap the result in.
 
 A stage is a module with `render(ctx)` yielding (site path, content) outputs; it may also
-offer `parts(ctx)`: the same outputs cut into independent pieces of work (callables), which
+offer `parts(ctx)`: the same outputs cut into independent, named pieces of work (`Part`), which
 the build shares out among worker processes. Workers are forked after the snapshot is loaded
 and the stages have prepared their shared data, so they inherit both without copying.
+
+A part may carry a key: a digest of everything its outputs are made from (see builder/deps.py).
+A part whose key equals the last build's is not run: its outputs are taken over as they are.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from types import ModuleType
 
+from .deps import Deps
 from .errors import BuildError
 from .inputs import input_fingerprint
 from .model import Snapshot
@@ -30,7 +35,16 @@ from .settings import Settings
 from .snapshot import load_snapshot
 
 Output = tuple[str, bytes | str]
-Part = Callable[[], Iterable[Output]]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of work: a stable name, the function yielding its outputs, and its key (or None)."""
+
+    name: str
+    run: Callable[[], Iterable[Output]]
+    key: str | None = None  # digest of everything the outputs are made from; None: always run
+    prepare: Callable[[], None] | None = None  # shared work, done before workers fork, if the part runs
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,11 @@ class BuildContext:
     settings: Settings
     snapshot: Snapshot
 
+    @cached_property
+    def deps(self) -> Deps:
+        """Digests of the build's inputs, for the parts' keys."""
+        return Deps(self.settings, self.snapshot)
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -48,7 +67,12 @@ class BuildResult:
     output_dir: Path
     jobs: int = 1
     skipped: bool = False  # nothing the build reads had changed: the output was left as it was
+    parts_ran: tuple[str, ...] = ()  # the parts that ran; the others' outputs were taken over
+    parts_kept: int = 0
 
+    @property
+    def parts_run(self) -> int:
+        return len(self.parts_ran)
 
 
 def stage_modules() -> list[tuple[str, ModuleType]]:
@@ -59,11 +83,11 @@ def stage_modules() -> list[tuple[str, ModuleType]]:
     return [("pages", render_pages), ("api", render_api), ("report", report), ("search", search)]
 
 
-def stage_parts(module: ModuleType, ctx: BuildContext) -> list[Part]:
+def stage_parts(name: str, module: ModuleType, ctx: BuildContext) -> list[Part]:
     """A stage's pieces of work: its own `parts(ctx)`, or its whole `render(ctx)` as one piece."""
     if hasattr(module, "parts"):
         return list(module.parts(ctx))
-    return [lambda: module.render(ctx)]
+    return [Part(name, lambda: module.render(ctx))]
 
 
 def default_jobs() -> int:
@@ -82,10 +106,10 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     """
     started = time.perf_counter()
     inputs = input_fingerprint(settings)
+    state = read_state(settings.output_dir)
     if not force:
-        state = read_state(settings.output_dir)
         if state.inputs == inputs and state.output_intact(settings.output_dir):
-            stats = WriteStats(files=len(state.files), bytes=sum(f[1] for f in state.files.values()),
+            stats = WriteStats(files=len(state.files), bytes=sum(f.size for f in state.files.values()),
                                reused=len(state.files))
             return BuildResult(stats, time.perf_counter() - started, settings.output_dir, 0, skipped=True)
     snapshot = load_snapshot(settings.data_dir)
@@ -96,24 +120,34 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         for name, module in stage_modules():
             if progress:
                 progress(name)
-            parts.extend(stage_parts(module, context))
+            parts.extend(stage_parts(name, module, context))
+        names = [p.name for p in parts]
+        if len(set(names)) != len(names):
+            raise BuildError(f"two parts have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}")
         jobs = jobs or default_jobs()
         if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
-        with SiteWriter(settings.output_dir, inputs) as writer:
-            if jobs == 1:
-                _run_parts(parts, range(len(parts)), writer)
+        with SiteWriter(settings.output_dir, inputs, fresh=force, state=state) as writer:
+            to_run = [p for p in parts if force or p.key is None or not writer.keep(p.name, p.key)]
+            for prepare in dict.fromkeys(p.prepare for p in to_run if p.prepare):
+                prepare()
+            if jobs == 1 or len(to_run) < 2:
+                _run_parts(to_run, range(len(to_run)), writer)
+                jobs = 1
             else:
-                _run_in_workers(parts, jobs, writer)
+                _run_in_workers(to_run, jobs, writer)
     finally:
         gc.unfreeze()
-    return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs)
+    return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs,
+                       parts_ran=tuple(p.name for p in to_run), parts_kept=len(parts) - len(to_run))
 
 
 def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) -> None:
     for i in indexes:
-        for path, data in parts[i]():
-            writer.write(path, data)
+        part = parts[i]
+        writer.start_part(part.name, part.key)
+        for path, data in part.run():
+            writer.write(path, data, part.name)
 
 
 def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
@@ -137,6 +171,7 @@ def _run_in_workers(parts: list[Part], jobs: int, writer: SiteWriter) -> None:
 
         def work(send=send) -> None:
             try:
+                writer.begin_worker()
                 _run_parts(parts, _claimed(counter, len(parts)), writer)
                 send.send(("ok", writer.take_worker_results()))
             except BaseException as exc:  # reported to the parent, which raises

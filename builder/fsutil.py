@@ -32,21 +32,28 @@ def sibling_tempdir(target: Path, label: str) -> Path:
     return path
 
 
-def replace_dir(new: Path, target: Path) -> None:
+def replace_dir(new: Path, target: Path, keep_old: Path | None = None) -> None:
     """Put folder `new` in place of `target`, so a reader sees the old or the new tree, never a mix.
 
-    Uses an atomic exchange where the kernel has one; elsewhere two renames, with a
+    The old tree is moved to `keep_old` (which must not exist, unless it is `new` itself) or
+    deleted. Uses an atomic exchange where the kernel has one; elsewhere two renames, with a
     window of microseconds in which `target` does not exist.
     """
     if target.exists() and not target.is_symlink():
-        if _exchange(new, target):
-            shutil.rmtree(new, ignore_errors=True)
+        if _exchange(new, target):  # the old tree is now at `new`
+            if keep_old is None:
+                shutil.rmtree(new, ignore_errors=True)
+            elif keep_old != new:
+                os.rename(new, keep_old)
             return
         old = target.with_name(f".{target.name}-old-{os.getpid()}")
         shutil.rmtree(old, ignore_errors=True)
         os.rename(target, old)
         os.rename(new, target)
-        shutil.rmtree(old, ignore_errors=True)
+        if keep_old is None:
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(old, keep_old)
     else:
         os.rename(new, target)
 

@@ -1,23 +1,36 @@
-"""Writing the built site: a fresh tree beside `site/`, swapped in at once when complete.
+"""Writing the built site: a whole new tree is prepared beside `site/`, then swapped in at once.
 
-Files whose bytes did not change since the previous build are hard-linked from it
-instead of written again, so their mtimes stay put and a CDN deploy (which compares
-content hashes) uploads only what changed. The previous build's content hashes live in
-a small state file beside the output folder (`.site-state.json`), never inside it.
+Two trees take turns. `site/` is the live one; `.site-spare/` is the tree of the build before,
+kept after its swap. The next build brings the spare up to date in place, touching only files
+whose bytes differ, then exchanges it with `site/` (renameat2 RENAME_EXCHANGE), so a reader of
+`site/` sees the old tree or the new one, never a mix, and an update costs what changed.
+
+Files whose bytes equal the live tree's are hard links to the live file, so their mtimes stay
+put and a CDN deploy (which compares content hashes) uploads only what changed. A file is never
+written in place: it is unlinked first, so an inode shared by the two trees is never modified.
+
+The state of both trees (each file's content hash, size, mtime and the part that made it, and
+each part's key) lives in a small file beside the output folder (`.site-state.json`), never
+inside it. Before a build modifies the spare, the state stops vouching for it, so a build that
+dies half-way leaves a spare the next build discards rather than trusts.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
+from typing import NamedTuple
+
+import orjson
 
 from .errors import BuildError
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
+
+STATE_VERSION = 2
 
 
 def check_site_path(path: str) -> str:
@@ -33,94 +46,257 @@ def content_hash(data: bytes) -> str:
 
 
 def state_path(out_dir: Path) -> Path:
-    """Where the content hashes of the last build of `out_dir` are kept."""
+    """Where the state of the trees of `out_dir` is kept."""
     return out_dir.parent / f".{out_dir.name}-state.json"
+
+
+def spare_path(out_dir: Path) -> Path:
+    """The folder of the previous build's tree, brought up to date by the next build."""
+    return out_dir.parent / f".{out_dir.name}-spare"
+
+
+class FileEntry(NamedTuple):
+    hash: str
+    size: int
+    mtime: int  # st_mtime_ns
+    part: str
+
+
+def _dir_id(path: Path) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino]
+
+
+@dataclass
+class Tree:
+    """What one tree holds, as recorded: its folder's identity, its files and its parts' keys."""
+
+    dir_id: list[int] | None = None
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    parts: dict[str, str | None] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        paths = sorted(self.files)
+        entries = [self.files[p] for p in paths]
+        names = sorted(self.parts)
+        number = {name: i for i, name in enumerate(names)}
+        return {"dir": self.dir_id, "parts": [names, [self.parts[n] for n in names]],
+                "paths": paths, "hashes": [e.hash for e in entries], "sizes": [e.size for e in entries],
+                "mtimes": [e.mtime for e in entries], "part_of": [number[e.part] for e in entries]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Tree:
+        names, keys = data["parts"]
+        parts = map(names.__getitem__, data["part_of"])
+        entries = map(FileEntry._make, zip(data["hashes"], data["sizes"], data["mtimes"], parts, strict=True))
+        return cls(data["dir"], dict(zip(data["paths"], entries, strict=True)), dict(zip(names, keys, strict=True)))
+
+    def files_of(self, part: str) -> list[tuple[str, FileEntry]]:
+        return [(p, e) for p, e in self.files.items() if e.part == part]
 
 
 @dataclass
 class BuildState:
-    """What the last build of an output folder wrote: its inputs' fingerprint and its files."""
+    """The recorded state of an output folder: its inputs' fingerprint, the live and spare trees."""
 
-    inputs: str | None
-    files: dict[str, list]  # path -> [content hash, size, mtime_ns]
+    inputs: str | None = None
+    live: Tree = field(default_factory=Tree)
+    spare: Tree | None = None
+
+    @property
+    def files(self) -> dict[str, FileEntry]:
+        return self.live.files
 
     def output_intact(self, out_dir: Path) -> bool:
-        """True when every file of the last build is still there, untouched."""
-        for rel, (_, size, mtime) in self.files.items():
-            try:
-                st = os.stat(out_dir / rel)
-            except OSError:
-                return False
-            if st.st_size != size or st.st_mtime_ns != mtime:
-                return False
-        return bool(self.files)
+        """True when every file of the live tree is still there, untouched."""
+        return _intact(out_dir, self.live) and bool(self.live.files)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps({"version": STATE_VERSION, "inputs": self.inputs, "live": self.live.to_json(),
+                             "spare": self.spare.to_json() if self.spare else None})
+
+
+def _intact(root: Path, tree: Tree) -> bool:
+    if tree.dir_id is None or _dir_id(root) != tree.dir_id:
+        return False
+    prefix = f"{root}{os.sep}"
+    for rel, entry in tree.files.items():
+        try:
+            st = os.stat(prefix + rel)
+        except OSError:
+            return False
+        if st.st_size != entry.size or st.st_mtime_ns != entry.mtime:
+            return False
+    return True
 
 
 def read_state(out_dir: Path) -> BuildState:
     """The state of the last build of `out_dir` (empty when unknown or unreadable)."""
     try:
-        state = json.loads(state_path(out_dir).read_text(encoding="utf-8"))
-        return BuildState(state.get("inputs"), dict(state["files"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return BuildState(None, {})
+        data = orjson.loads(state_path(out_dir).read_bytes())
+        if data.get("version") != STATE_VERSION:
+            return BuildState()
+        spare = Tree.from_json(data["spare"]) if data["spare"] else None
+        return BuildState(data["inputs"], Tree.from_json(data["live"]), spare)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return BuildState()
 
 
 @dataclass
 class WriteStats:
     files: int = 0
     bytes: int = 0
-    written: int = 0
-    reused: int = 0
-    removed: int = 0
+    written: int = 0  # files whose bytes were written
+    reused: int = 0   # files taken over: already in place, or hard-linked from the live tree
+    removed: int = 0  # files of the live tree that the new one does not have
     paths: set[str] = field(default_factory=set)
+
+    def add(self, other: WriteStats) -> None:
+        for name in ("files", "bytes", "written", "reused"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 class SiteWriter:
-    """Collects output files in a temporary folder; `commit()` swaps it in for the output folder.
+    """Prepares the next tree of `out_dir`; `commit()` swaps it in for the live one.
 
-    Used as a context manager: on an exception the temporary folder is removed and the
-    existing output folder is left untouched.
+    Used as a context manager: on an exception the live output folder is left untouched.
+    `fresh` starts from an empty tree instead of the spare (files equal to the live tree's
+    are still hard-linked from it). `state` is the output folder's, if already read.
     """
 
-    def __init__(self, out_dir: Path, inputs: str | None = None) -> None:
+    def __init__(self, out_dir: Path, inputs: str | None = None, *, fresh: bool = False,
+                 state: BuildState | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.inputs = inputs
-        self.root = sibling_tempdir(self.out_dir, "build")
         self.stats = WriteStats()
-        self._old = read_state(self.out_dir).files if self.out_dir.is_dir() else {}
-        self._new: dict[str, list] = {}
+        state = read_state(self.out_dir) if state is None else state
+        self.live = state.live if state.live.dir_id and _dir_id(self.out_dir) == state.live.dir_id else Tree()
+        spare_dir = spare_path(self.out_dir)
+        spare = state.spare
+        if fresh or spare is None or spare.dir_id is None or _dir_id(spare_dir) != spare.dir_id:
+            spare = None
+            if spare_dir.exists():
+                shutil.rmtree(spare_dir, ignore_errors=True)
+        if spare is not None:
+            self.root = spare_dir
+            self._target = self._verified(spare_dir, spare)
+            self._fresh = False
+            # From here on the spare is being changed: the state must not vouch for it any more.
+            write_file_atomic(state_path(self.out_dir), BuildState(state.inputs, state.live, None).to_json())
+        else:
+            self.root = sibling_tempdir(self.out_dir, "build")
+            self._target = {}
+            self._fresh = True
+        self._new: dict[str, FileEntry] = {}
+        self._keys: dict[str, str | None] = {}
+        self._by_part: dict[str, list[tuple[str, FileEntry]]] | None = None
 
+    @staticmethod
+    def _verified(root: Path, tree: Tree) -> dict[str, FileEntry | None]:
+        """The spare's files as recorded; None for one that is not as recorded (to be replaced)."""
+        out: dict[str, FileEntry | None] = {}
+        prefix = f"{root}{os.sep}"
+        for rel, entry in tree.files.items():
+            try:
+                st = os.stat(prefix + rel)
+            except OSError:
+                continue
+            out[rel] = entry if st.st_size == entry.size and st.st_mtime_ns == entry.mtime else None
+        return out
 
-    def write(self, path: str, data: bytes | str) -> None:
+    # -- parts -------------------------------------------------------------------------------
+
+    def start_part(self, name: str, key: str | None) -> None:
+        """A part is about to write its outputs."""
+        self._keys[name] = key
+
+    def keep(self, name: str, key: str) -> bool:
+        """Take over a part's outputs from the live tree if its key is the recorded one.
+
+        False (and nothing taken) when the key differs or a file of the part is not intact."""
+        if self.live.parts.get(name) != key or name not in self.live.parts:
+            return False
+        if self._by_part is None:
+            self._by_part = {}
+            for rel, entry in self.live.files.items():
+                self._by_part.setdefault(entry.part, []).append((rel, entry))
+        taken: list[tuple[str, FileEntry]] = []
+        for rel, entry in self._by_part.get(name, ()):
+            current = self._target.get(rel)
+            if current is not None and current.hash == entry.hash and current.mtime == entry.mtime:
+                taken.append((rel, entry))
+            elif self._link_live(rel, entry):
+                taken.append((rel, entry))
+                self.stats.reused += 1
+            else:
+                return False
+        for rel, entry in taken:
+            self._new[rel] = entry
+            self.stats.files += 1
+            self.stats.bytes += entry.size
+        self._keys[name] = key
+        return True
+
+    # -- files -------------------------------------------------------------------------------
+
+    def write(self, path: str, data: bytes | str, part: str = "") -> None:
         """Write one file, `path` relative to the site root with '/' separators."""
         rel = check_site_path(path)
         if rel in self._new:
             raise BuildError(f"two outputs claim the same file: {rel}")
         blob = data.encode("utf-8") if isinstance(data, str) else data
         digest = content_hash(blob)
-        target = self.root / rel
-        if not self._reuse(rel, digest, target):
-            try:
-                target.write_bytes(blob)
-            except FileNotFoundError:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(blob)
+        current = self._target.get(rel)
+        live = self.live.files.get(rel)
+        if current is not None and current.hash == digest and (live is None or live.hash != digest
+                                                                or live.mtime == current.mtime):
+            entry = FileEntry(digest, current.size, current.mtime, part)
+        elif live is not None and live.hash == digest and self._link_live(rel, live):
+            entry = FileEntry(digest, live.size, live.mtime, part)
+            self.stats.reused += 1
+        else:
+            entry = FileEntry(digest, len(blob), self._write(rel, blob), part)
             self.stats.written += 1
-        st = target.stat()
-        self._new[rel] = [digest, st.st_size, st.st_mtime_ns]
+        self._new[rel] = entry
         self.stats.files += 1
         self.stats.bytes += len(blob)
 
-    def _reuse(self, rel: str, digest: str, target: Path) -> bool:
-        """Hard-link the previous build's file when its bytes are the same and it is untouched."""
-        old = self._old.get(rel)
-        if not old or old[0] != digest:
-            return False
+    def _clear(self, rel: str) -> None:
+        """Make room for a new file at rel in the tree being prepared (never write through a link)."""
+        if not self._fresh:
+            try:
+                os.unlink(self.root / rel)
+            except FileNotFoundError:
+                pass
+
+    def _write(self, rel: str, blob: bytes) -> int:
+        self._clear(rel)
+        target = os.path.join(self.root, rel)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(blob)
+            while view:
+                view = view[os.write(fd, view):]
+            return os.fstat(fd).st_mtime_ns
+        finally:
+            os.close(fd)
+
+    def _link_live(self, rel: str, entry: FileEntry) -> bool:
+        """Hard-link the live tree's file, if it is untouched since it was recorded."""
         source = self.out_dir / rel
         try:
             st = source.stat()
-            if st.st_size != old[1] or st.st_mtime_ns != old[2]:
+            if st.st_size != entry.size or st.st_mtime_ns != entry.mtime:
                 return False
+            self._clear(rel)
+            target = self.root / rel
             try:
                 os.link(source, target)
             except FileNotFoundError:
@@ -128,38 +304,57 @@ class SiteWriter:
                 os.link(source, target)
         except OSError:
             return False
-        self.stats.reused += 1
         return True
 
-    def take_worker_results(self) -> tuple[dict[str, list], WriteStats]:
-        """In a worker process: hand over (and forget) what this process wrote."""
-        new, stats = self._new, self.stats
-        self._new, self.stats = {}, WriteStats()
-        return new, stats
+    # -- workers -----------------------------------------------------------------------------
 
-    def merge_worker_results(self, new: dict[str, list], stats: WriteStats) -> None:
+    def begin_worker(self) -> None:
+        """In a new worker process: start accounting afresh (the parent keeps what it has done)."""
+        self._new, self._keys, self.stats = {}, {}, WriteStats()
+
+    def take_worker_results(self) -> tuple[dict[str, FileEntry], dict[str, str | None], WriteStats]:
+        """In a worker process: hand over (and forget) what this process wrote."""
+        new, keys, stats = self._new, self._keys, self.stats
+        self._new, self._keys, self.stats = {}, {}, WriteStats()
+        return new, keys, stats
+
+    def merge_worker_results(self, new: dict[str, FileEntry], keys: dict[str, str | None],
+                             stats: WriteStats) -> None:
         """In the parent: account for the files a worker process wrote into the same tree."""
         clash = self._new.keys() & new.keys()
         if clash:
             raise BuildError(f"two outputs claim the same file: {min(clash)}")
         self._new.update(new)
-        for name in ("files", "bytes", "written", "reused"):
-            setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+        self._keys.update(keys)
+        self.stats.add(stats)
 
-    def copy_tree(self, source: Path, prefix: str) -> None:
-        """Copy a folder of assets (sorted, so the order of writes is stable)."""
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
-            self.write(f"{prefix}/{path.relative_to(source).as_posix()}", path.read_bytes())
+    # -- the swap ------------------------------------------------------------------------------
 
     def commit(self) -> None:
-        self.stats.removed = len(self._old.keys() - self._new.keys())
+        """Remove what the new tree does not have, swap it in, keep the old one as the spare."""
+        for rel in self._target.keys() - self._new.keys():
+            try:
+                os.unlink(self.root / rel)
+            except FileNotFoundError:
+                continue
+            _prune_empty_dirs(self.root, rel)
+        self.stats.removed = len(self.live.files.keys() - self._new.keys())
         self.stats.paths = set(self._new)
-        replace_dir(self.root, self.out_dir)
-        state = {"inputs": self.inputs, "files": dict(sorted(self._new.items()))}
-        write_file_atomic(state_path(self.out_dir), json.dumps(state, separators=(",", ":")).encode())
+        spare_dir = spare_path(self.out_dir)
+        had_live = self.out_dir.is_dir()
+        replace_dir(self.root, self.out_dir, keep_old=spare_dir if had_live else None)
+        spare = None
+        if had_live and spare_dir.is_dir() and self.live.dir_id is not None:
+            spare = Tree(_dir_id(spare_dir), self.live.files, self.live.parts)
+        elif spare_dir.exists():
+            shutil.rmtree(spare_dir, ignore_errors=True)
+        live = Tree(_dir_id(self.out_dir), self._new, self._keys)
+        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, spare).to_json())
 
     def abort(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._fresh:
+            shutil.rmtree(self.root, ignore_errors=True)
+        # a spare changed half-way stays on disk, but the state no longer vouches for it
 
     def __enter__(self) -> SiteWriter:
         return self
@@ -170,3 +365,14 @@ class SiteWriter:
             self.commit()
         else:
             self.abort()
+
+
+def _prune_empty_dirs(root: Path, rel: str) -> None:
+    """Remove the folders of a removed file that are now empty, innermost first."""
+    parent = PurePosixPath(rel).parent
+    while parent.parts:
+        try:
+            os.rmdir(root / parent)
+        except OSError:
+            return
+        parent = parent.parent

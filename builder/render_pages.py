@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
-from .build import BuildContext, Output
+from .build import BuildContext, Output, Part
+from .deps import Deps
 from .pages import context, feeds, indexes, listing, markdown_pages, sitemap
 from .pages.site import Site, output_file
 
@@ -46,6 +47,10 @@ class PageSite(Site):
     @cached_property
     def content(self) -> list[markdown_pages.MarkdownPage]:
         return markdown_pages.markdown_pages(self)
+
+    def prepare_lists(self) -> None:
+        """Compute the shared list data now, so forked workers inherit it."""
+        self.orders, self.rows, self.content  # noqa: B018
 
 
 def _page(site: Site, template: str, view: object) -> Output:
@@ -114,42 +119,92 @@ def static_files(site: PageSite, _: object) -> Iterator[Output]:
 
 
 One = (None,)
-PAGES: list[tuple[Callable[[PageSite], Iterable], Callable[[PageSite, object], Iterator[Output]]]] = [
-    (lambda s: One, home),
-    (lambda s: [None, *s.snapshot.categories], package_list),
-    (lambda s: s.snapshot.packages, package_page),
-    (lambda s: One, category_list),
-    (lambda s: One, grid_list),
-    (lambda s: s.snapshot.grids, grid_page),
-    (lambda s: range(len(s.content)), content_page),
-    (lambda s: One, not_found),
-    (lambda s: One, feed_files),
-    (lambda s: One, sitemap_files),
-    (lambda s: One, static_files),
+CHROME = ("_header.html", "_footer.html")  # rendered into every page by Site.chrome_header/footer
+
+
+def _package_inputs(site: PageSite, deps: Deps, package_id: int) -> list[bytes]:
+    """What a package page shows: the package, its category, grids, replacement and replaced."""
+    p = site.snapshot.packages[package_id]
+    related = [r.id for r in site.replaces.get(p.id, ())]
+    replacement = site.replacement(p)
+    if replacement is not None:
+        related.append(replacement.id)
+    return [deps.packages[p.id], deps.records("categories", [p.category]), deps.records("grids", p.grids),
+            deps.records("packages", related)]
+
+
+def _grid_inputs(site: PageSite, deps: Deps, grid_id: int) -> list[bytes]:
+    """What a grid page shows: the grid, its packages and their categories."""
+    g = site.snapshot.grids[grid_id]
+    members = [site.snapshot.packages[i] for i in g.packages]
+    return [deps.grids[g.id], deps.records("packages", g.packages),
+            deps.records("categories", sorted({p.category for p in members}))]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A kind of page: its keys, how one key renders, and what the pages are made from.
+
+    `inputs(site, deps, key)` gives the digests one key's pages depend on; a family without it
+    depends on the whole snapshot. Keyed families are cut into BUCKETS parts by key, so a
+    change re-renders the bucket of the changed key only."""
+
+    name: str
+    keys: Callable[[PageSite], Iterable]
+    render: Callable[[PageSite, object], Iterator[Output]]
+    templates: tuple[str, ...] = ()
+    inputs: Callable[[PageSite, Deps, object], list[bytes]] | None = None
+    content: bool = False  # made from content/*.md too
+
+
+PAGES: list[Family] = [
+    Family("home", lambda s: One, home, ("home.html",)),
+    Family("lists", lambda s: [None, *s.snapshot.categories], package_list, ("package_list.html",)),
+    Family("package", lambda s: s.snapshot.packages, package_page, ("package.html",), _package_inputs),
+    Family("categories", lambda s: One, category_list, ("categories.html",)),
+    Family("grids", lambda s: One, grid_list, ("grids.html",)),
+    Family("grid", lambda s: s.snapshot.grids, grid_page, ("grid.html",), _grid_inputs),
+    Family("content", lambda s: range(len(s.content)), content_page, ("markdown.html",), content=True),
+    Family("404", lambda s: One, not_found, ("404.html",)),
+    Family("feeds", lambda s: One, feed_files),
+    Family("sitemaps", lambda s: One, sitemap_files, content=True),
+    Family("static", lambda s: One, static_files),
 ]
 
 
 def render(ctx: BuildContext) -> Iterator[Output]:
     """Every output of the page stage, family by family, keys in ascending order."""
     for part in parts(ctx):
-        yield from part()
+        yield from part.run()
 
 
-CHUNK = 250  # keys per piece of work: small enough to balance two workers, large enough to be cheap
+BUCKETS = 64  # parts per keyed family: a key's bucket is key % BUCKETS, stable as keys come and go
 
 
-def parts(ctx: BuildContext) -> list[Callable[[], Iterator[Output]]]:
-    """The stage cut into pieces of work of at most CHUNK keys each (see builder/build.py).
+def parts(ctx: BuildContext) -> list[Part]:
+    """The stage cut into parts: one per unkeyed family, BUCKETS per keyed one (see builder/build.py).
 
-    The list data every list page shares is computed here, once, before workers fork.
+    The list data every list page shares is computed once, before workers fork, if a part that
+    shows lists runs.
     """
     site = PageSite(ctx.snapshot, ctx.settings)
-    site.orders, site.rows, site.content  # noqa: B018 - computed now, inherited by the workers
-    out: list[Callable[[], Iterator[Output]]] = []
-    for keys, page in PAGES:
-        keys = list(keys(site))
-        for start in range(0, len(keys), CHUNK):
-            out.append(lambda page=page, chunk=keys[start:start + CHUNK]: _render_keys(site, page, chunk))
+    deps = ctx.deps
+    out: list[Part] = []
+    for family in PAGES:
+        common = [deps.templates(*family.templates, *CHROME) if family.templates else b"", deps.static,
+                  deps.manifest, deps.content if family.content else b""]
+        keys = list(family.keys(site))
+        if family.inputs is None:
+            key = deps.key(family.name, *common, deps.snapshot_digest)
+            out.append(Part(f"pages/{family.name}", partial(_render_keys, site, family.render, keys), key,
+                            prepare=site.prepare_lists))
+            continue
+        buckets: dict[int, list] = {}
+        for k in keys:
+            buckets.setdefault(k % BUCKETS, []).append(k)
+        for bucket, chunk in sorted(buckets.items()):
+            key = deps.key(family.name, *common, *(d for k in chunk for d in (k, *family.inputs(site, deps, k))))
+            out.append(Part(f"pages/{family.name}/{bucket}", partial(_render_keys, site, family.render, chunk), key))
     return out
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .build import BuildContext, Output
+from .build import BuildContext, Output, Part
 from .errors import SettingsError
 from .model import ChangeSet, HistoryEntry, Snapshot
 from .pages import format as fmt
@@ -185,3 +185,10 @@ def render(ctx: BuildContext) -> Iterator[Output]:
     yield RSS_PATH.lstrip("/"), rss(site)
     yield ATOM_PATH.lstrip("/"), atom(site)
 
+
+def parts(ctx: BuildContext) -> list[Part]:
+    """One part, re-run when the snapshot, the template or SOURCE_DATE_EPOCH changes."""
+    deps = ctx.deps
+    key = deps.key("report", deps.snapshot_digest, deps.templates("report/snapshot.html", "_header.html",
+                                                                 "_footer.html"), deps.static, build_time())
+    return [Part("report", lambda: render(ctx), key)]

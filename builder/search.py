@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .build import BuildContext, Output
+from .build import BuildContext, Output, Part
 from .model import Snapshot
 
 MAX_RESULTS = 20
@@ -262,3 +262,11 @@ def render(ctx: BuildContext) -> Iterator[Output]:
         categories=[(c.title_plural or c.title, site.href(site.category_path(c)))
                     for c in ctx.snapshot.categories.values()])
     yield from sorted(index.files.items())
+
+
+def parts(ctx: BuildContext) -> list[Part]:
+    """One part, re-run when the snapshot or the search page's template or assets change."""
+    deps = ctx.deps
+    key = deps.key("search", deps.snapshot_digest, deps.templates("search.html", "_header.html", "_footer.html"),
+                   deps.static)
+    return [Part("search", lambda: render(ctx), key)]

@@ -148,13 +148,12 @@ class Browsable:
         return "".join((escaped.join(pieces[0]), content, escaped.join(pieces[1])))
 
     def list_page(self, *, view: str, path: str, query: str, url: str, limit: int, offset: int,
-                  contents: list[str]) -> str:
-        """A `?format=api` list page from its entities' precomputed contents (`contents[i]` the
-        content of the list's i-th entity), as `page` would render the page's data."""
-        count = len(contents)
+                  contents: list[str], count: int) -> str:
+        """A `?format=api` list page from the precomputed contents of its results, as `page`
+        would render the page's data; `count` is the length of the whole list."""
         meta = self.content({"count": count, "next": drf_next(url, limit, offset, count, "api"),
-                       "previous": drf_previous(url, limit, offset, "api")})
-        results = contents[offset:offset + limit]
+                             "previous": drf_previous(url, limit, offset, "api")})
+        results = contents
         if results:
             inner = ",\n".join("        " + c.replace("\n", "\n        ") for c in results)
             body = f"{meta[:-2]},\n    &#34;results&#34;: [\n{inner}\n    ]\n}}"

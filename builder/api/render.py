@@ -1,20 +1,22 @@
 """The API build stage: every file of /api/v4/ and /api/v3/, with hyperlinks under base_url.
 
-The stage is cut into independent parts (`parts`, which the build shares out among its worker
-processes; `named_parts` names them for `bench/bench_api.py`). The v4 entities are encoded on
-first use in each process, once per format, and shared by the parts that run there.
+The stage is cut into named, keyed parts (`parts`, see builder.build): the detail files of each
+kind in buckets of ids, so a changed entity re-renders its bucket only; the lists of each API
+(which show every entity); the search answers in buckets of terms. The v4 entities a list part
+needs are encoded on first use in each process, once per format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 
-from ..build import BuildContext
+from ..build import BuildContext, Part
 from ..model import Snapshot
 from . import layout, search, v3, v4
-from .browsable import Browsable
+from .browsable import TEMPLATES, Browsable
 from .jsonenc import dumps_v3, dumps_v4
-from .paging import DEFAULT_LIMIT, LARGE_LIMITS, PAST_END_MARGIN, v4_format_pages
+from .paging import DEFAULT_LIMIT, LARGE_LIMITS, PAST_END_MARGIN, v4_format_pages, v4_pages
 from .search_rows import search_rows
 
 Output = tuple[str, bytes | str]
@@ -28,26 +30,76 @@ SEARCH_BROWSABLE = {
 
 def render(ctx: BuildContext) -> Iterator[Output]:
     """All API files, in a fixed order."""
-    for _, part in named_parts(ctx):
-        yield from part()
+    for part in parts(ctx):
+        if part.prepare:
+            part.prepare()
+        yield from part.run()
 
 
-def parts(ctx: BuildContext) -> list[Callable[[], Iterator[Output]]]:
-    """The stage's independent pieces of work (see builder.build)."""
-    return [part for _, part in named_parts(ctx)]
+BUCKETS = 64  # parts per kind of detail file: an entity's bucket is its id % BUCKETS
+SEARCH_PARTS = 8  # the search terms are answered in this many parts
 
 
-def named_parts(ctx: BuildContext) -> list[tuple[str, Callable[[], Iterator[Output]]]]:
-    """The stage's parts in order, each a name and a function yielding its files."""
-    data = _V4Data(ctx.snapshot, ctx.settings.base_url)
-    return [
-        ("errors", _errors),
-        ("v4 details", data.details),
-        ("v4 lists", data.lists),
-        ("browsable", data.browsable),
-        ("search", lambda: _search(ctx.snapshot, ctx.settings.base_url)),
-        ("v3", lambda: v3.files(ctx.snapshot)),
-    ]
+def parts(ctx: BuildContext) -> list[Part]:
+    """The stage's parts (see builder.build): errors, v4 details by id bucket, v4 lists, browsable
+    details by bucket and lists, search answers by term bucket, v3 details by bucket and lists."""
+    snap, deps, base = ctx.snapshot, ctx.deps, ctx.settings.base_url
+    data = _V4Data(snap, base)
+    browsable_template = deps.templates("api/browsable.html", root=TEMPLATES)
+    out = [Part("api/errors", _errors, deps.key("api/errors"))]
+    for kind in layout.V4_LISTS:
+        for bucket, ids in _buckets(getattr(snap, kind)):
+            records = deps.records(kind, ids)
+            out.append(Part(f"api/v4/{kind}/{bucket}", partial(data.details, kind, ids), deps.key(kind, records)))
+            out.append(Part(f"api/v4/{kind}/{bucket}/browsable", partial(data.browsable_details, kind, ids),
+                            deps.key(kind, records, browsable_template)))
+    out.append(Part("api/v4/root", data.roots, deps.key("api/v4/root", browsable_template)))
+    for kind in layout.V4_LISTS:
+        ordered = list(reversed(getattr(snap, kind)))  # the live list order: newest id first
+        digests = [getattr(deps, kind)[i] for i in ordered]
+        for fmt in (None, "json", "api"):
+            for limit, pages in _page_windows(len(ordered), fmt):
+                first, last = pages[0], pages[-1] + limit  # the entities these pages show
+                name = f"api/v4/{kind}/list/{fmt or 'plain'}/{limit}/{pages[0]}"
+                key = deps.key(name, len(ordered), *digests[first:last],
+                               browsable_template if fmt == "api" else b"")
+                out.append(Part(name, partial(data.list_pages, kind, fmt, limit, pages, ordered[first:last],
+                                              len(ordered)), key))
+    search_parts = _SearchParts(snap, base)
+    for n in range(SEARCH_PARTS):
+        out.append(Part(f"api/v4/search/{n}", partial(search_parts.files, n), deps.key(deps.snapshot_digest),
+                        prepare=search_parts.prepare))
+    out.append(Part("api/v4/search/browsable", partial(_search_browsable, base), deps.key(browsable_template)))
+    v3_parts = _V3Parts(snap)
+    for bucket, ids in _buckets(snap.packages):
+        pieces = [deps.records("packages", ids), deps.collection("categories"),
+                  repr([v3_parts.raw.get(snap.packages[i].slug) for i in ids])]
+        out.append(Part(f"api/v3/packages/{bucket}", partial(v3_parts.details, ids), deps.key(*pieces)))
+    out.append(Part("api/v3/lists", v3_parts.lists, deps.key(deps.snapshot_digest)))
+    return out
+
+
+WINDOW = 400  # entities shown by the pages of one list part: a change re-renders the parts that show it
+
+
+def _page_windows(count: int, fmt: str | None) -> list[tuple[int, list[int]]]:
+    """The list pages of a kind in a format, cut into parts that each show about WINDOW entities
+    (or one page, if larger): (limit, [offsets]) each."""
+    pages = v4_pages(count) if fmt is None else v4_format_pages(count, fmt)
+    out: list[tuple[int, list[int]]] = []
+    for limit, offset in pages:
+        if out and out[-1][0] == limit and offset + limit - out[-1][1][0] <= max(WINDOW, limit):
+            out[-1][1].append(offset)
+        else:
+            out.append((limit, [offset]))
+    return out
+
+
+def _buckets(items: dict[int, object]) -> list[tuple[int, list[int]]]:
+    buckets: dict[int, list[int]] = {}
+    for i in items:
+        buckets.setdefault(i % BUCKETS, []).append(i)
+    return sorted(buckets.items())
 
 
 def _errors() -> Iterator[Output]:
@@ -66,61 +118,125 @@ def _errors() -> Iterator[Output]:
 
 
 class _V4Data:
-    """The v4 entities of each format, encoded on first use."""
+    """The v4 entities of each format, each encoded once per process however many parts show it."""
 
     def __init__(self, snap: Snapshot, base: str) -> None:
         self.snap = snap
         self.base = base
-        self._entities: dict[tuple[str | None, str], list[v4.Entity]] = {}
+        self._encoded: dict[tuple[str, str | None], dict[int, v4.Entity]] = {}
+        self._contents: dict[tuple[str, int], str] = {}
+        self.pages = Browsable(base)
 
-    def entities(self, fmt: str | None, kind: str) -> list[v4.Entity]:
-        found = self._entities.get((fmt, kind))
+    def content(self, kind: str, item: v4.Entity) -> str:
+        """An entity's data as the browsable pages show it (the same on its page and in lists)."""
+        key = (kind, item.data["id"])
+        found = self._contents.get(key)
         if found is None:
-            found = self._entities[fmt, kind] = v4.entities(self.snap, kind, v4.Links(self.base, fmt))
+            found = self._contents[key] = self.pages.content(item.data)
         return found
 
-    def details(self) -> Iterator[Output]:
+    def entities(self, kind: str, fmt: str | None, ids: list[int]) -> list[v4.Entity]:
+        """Those entities of a kind, in the order given."""
+        done = self._encoded.setdefault((kind, fmt), {})
+        missing = [i for i in ids if i not in done]
+        if missing:
+            found = v4.entities(self.snap, kind, v4.Links(self.base, fmt), missing)
+            done.update(zip(sorted(missing, reverse=True), found, strict=True))
+        return [done[i] for i in ids]
+
+    def details(self, kind: str, ids: list[int]) -> Iterator[Output]:
+        """The plain and `?format=json` files of some entities, by id and by slug."""
+        for fmt in (None, "json"):
+            for item in self.entities(kind, fmt, ids):
+                for key in item.keys:
+                    yield layout.v4_detail(kind, key, fmt), item.body
+
+    def browsable_details(self, kind: str, ids: list[int]) -> Iterator[Output]:
+        """The `?format=api` pages of some entities, by id and by slug."""
+        for item in self.entities(kind, "api", ids):
+            content = self.content(kind, item)
+            for key in item.keys:
+                yield layout.v4_detail(kind, key, "api"), self.pages.detail_page(
+                    kind, f"/api/v4/{kind}/{key}/", content)
+
+    def roots(self) -> Iterator[Output]:
         for fmt in (None, "json"):
             yield layout.v4_root(fmt), dumps_v4(v4.root(v4.Links(self.base, fmt)))
-            for kind in layout.V4_LISTS:
-                for item in self.entities(fmt, kind):
-                    for key in item.keys:
-                        yield layout.v4_detail(kind, key, fmt), item.body
+        yield layout.v4_root("api"), self.pages.page(
+            view="root", instance=False, path="/api/v4/", query="format=api",
+            data=v4.root(v4.Links(self.base, "api")))
 
-    def lists(self) -> Iterator[Output]:
-        for fmt in (None, "json"):
-            links = v4.Links(self.base, fmt)
-            for kind in layout.V4_LISTS:
-                yield from v4.list_files(kind, self.entities(fmt, kind), links, fmt)
-
-    def browsable(self) -> Iterator[Output]:
-        pages = Browsable(self.base)
-        links = v4.Links(self.base, "api")
-        yield layout.v4_root("api"), pages.page(view="root", instance=False, path="/api/v4/",
-                                                query="format=api", data=v4.root(links))
-        for kind in layout.V4_LISTS:
-            yield from _browsable_kind(pages, kind, self.entities("api", kind), links)
-
-
-def _browsable_kind(pages: Browsable, kind: str, items: list[v4.Entity],
-                    links: v4.Links) -> Iterator[Output]:
-    contents = [pages.content(item.data) for item in items]  # one for the pages by id and by slug
-    for item, content in zip(items, contents, strict=True):
-        for key in item.keys:
-            yield layout.v4_detail(kind, key, "api"), pages.detail_page(kind, f"/api/v4/{kind}/{key}/", content)
-    url = links.api + kind + "/"
-    for limit, offset in v4_format_pages(len(items), "api"):
-        query = "format=api" if not offset else f"limit={limit}&offset={offset}&format=api"
-        yield layout.v4_page(kind, limit, offset, "api"), pages.list_page(
-            view=kind, path=f"/api/v4/{kind}/", query=query, url=url, limit=limit, offset=offset,
-            contents=contents)
+    def list_pages(self, kind: str, fmt: str | None, limit: int, offsets: list[int], ids: list[int],
+                   count: int) -> Iterator[Output]:
+        """Some list pages of one kind, size and format; `ids` the entities from the first page's
+        offset on (newest first), `count` the length of the whole list."""
+        links = v4.Links(self.base, fmt)
+        items = self.entities(kind, fmt, ids)
+        start, url = offsets[0], links.api + kind + "/"
+        if fmt == "api":
+            contents = [self.content(kind, item) for item in items]
+            for offset in offsets:
+                query = "format=api" if not offset else f"limit={limit}&offset={offset}&format=api"
+                yield layout.v4_page(kind, limit, offset, "api"), self.pages.list_page(
+                    view=kind, path=f"/api/v4/{kind}/", query=query, url=url, limit=limit, offset=offset,
+                    contents=contents[offset - start:offset - start + limit], count=count)
+        else:
+            bodies = [item.body for item in items]
+            for offset in offsets:
+                yield layout.v4_page(kind, limit, offset, fmt), v4.page_body(
+                    url, bodies[offset - start:offset - start + limit], limit, offset, fmt, count)
 
 
-def _search(snap: Snapshot, base: str) -> Iterator[Output]:
-    """`/api/v4/search/`: the empty query (JSON and browsable) and one JSON file per term."""
-    rows = search_rows(snap)
-    index = search.SearchIndex(rows)
-    terms = search.vocabulary(snap, rows)
-    yield from search.files(search.answers(terms, index))
+class _SearchParts:
+    """`/api/v4/search/?q=`: the vocabulary's answers, cut into SEARCH_PARTS parts.
+
+    `prepare` builds the index once, in the build's main process before workers fork (only
+    when some search part runs); terms that share an answer stay in the same part."""
+
+    def __init__(self, snap: Snapshot, base: str) -> None:
+        self.snap = snap
+        self.base = base
+        self.index: search.SearchIndex | None = None
+        self.groups: list[list[str]] = []
+
+    def prepare(self) -> None:
+        if self.index is not None:
+            return
+        rows = search_rows(self.snap)
+        self.index = search.SearchIndex(rows)
+        groups: dict[str, list[str]] = {}
+        for term in sorted(search.vocabulary(self.snap, rows)):
+            groups.setdefault(search.answer_key(term), []).append(term)
+        self.groups = [terms for _, terms in sorted(groups.items())]
+
+    def files(self, n: int) -> Iterator[Output]:
+        self.prepare()
+        assert self.index is not None
+        terms = [t for group in self.groups[n::SEARCH_PARTS] for t in group]
+        if n == 0:
+            yield layout.v4_search(), b"[]"
+            yield layout.v4_search("json"), b"[]"
+        answered = search.answers(terms, self.index)
+        for term in terms:
+            yield layout.search_term_file(term), answered[term]
+
+
+def _search_browsable(base: str) -> Iterator[Output]:
     yield layout.v4_search("api"), Browsable(base).page(
         view="search", instance=False, path="/api/v4/search/", query="format=api", data=[])
+
+
+class _V3Parts:
+    """API v3: package details by bucket; everything else (lists, grids, categories) in one part."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+        self.raw = v3.raw_participants(snap)
+
+    def details(self, ids: list[int]) -> Iterator[Output]:
+        for i in ids:
+            p = self.snap.packages[i]
+            yield layout.v3_detail("packages", p.slug), dumps_v3(v3.package(p, self.snap, self.raw))
+
+    def lists(self) -> Iterator[Output]:
+        yield from v3.files(self.snap, self.raw, details=False)

@@ -87,11 +87,12 @@ def _page(path: str, objects: Sequence[bytes], limit: int, offset: int, count: i
     return start[:-1] + b', "objects": [' + b", ".join(objects[offset:offset + limit]) + b"]}"
 
 
-def files(snap: Snapshot) -> Iterator[tuple[str, bytes]]:
-    """Every API v3 file: root, lists, category-filtered lists, grid packages, details."""
+def files(snap: Snapshot, raw: dict[str, str] | None = None, *, details: bool = True) -> Iterator[tuple[str, bytes]]:
+    """Every API v3 file: root, lists, category-filtered lists, grid packages, details (the
+    package details only with `details`)."""
     yield layout.v3_root(), dumps_v3(ROOT)
     packages = _by_title(snap.packages.values())
-    raw = raw_participants(snap)
+    raw = raw_participants(snap) if raw is None else raw
     encoded = {p.id: dumps_v3(package(p, snap, raw)) for p in packages}
     all_bodies = [encoded[p.id] for p in packages]
     n = len(all_bodies)
@@ -104,8 +105,9 @@ def files(snap: Snapshot) -> Iterator[tuple[str, bytes]]:
         for offset in linked_offsets(DEFAULT_LIMIT, n):
             yield layout.v3_category_page(c.slug, DEFAULT_LIMIT, offset), _page(
                 "/api/v3/packages/", in_cat, DEFAULT_LIMIT, offset, len(in_cat), {"category": None})
-    for p in packages:
-        yield layout.v3_detail("packages", p.slug), encoded[p.id]
+    if details:
+        for p in packages:
+            yield layout.v3_detail("packages", p.slug), encoded[p.id]
 
     grids = _by_title(snap.grids.values())
     grid_bodies = {g.id: dumps_v3(grid(g, snap)) for g in grids}

@@ -6,14 +6,14 @@ are the detail bodies joined, so no entity is encoded twice for one format.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..model import Category, Grid, Package, Snapshot
 from . import layout
 from .jsonenc import dumps_v4
-from .paging import DEFAULT_LIMIT, drf_next, drf_previous, v4_format_pages, v4_pages
+from .paging import DEFAULT_LIMIT, drf_next, drf_previous
 
 NOT_FOUND = {"detail": "Not found."}
 NO_MATCH = {
@@ -109,33 +109,22 @@ def _entity(keys: tuple[int | str, ...], data: dict[str, Any]) -> Entity:
     return Entity(keys, dumps_v4(data), data)
 
 
-def entities(snap: Snapshot, kind: str, links: Links) -> list[Entity]:
-    """Every entity of a kind, newest id first (the live list order)."""
+def entities(snap: Snapshot, kind: str, links: Links, ids: Sequence[int] | None = None) -> list[Entity]:
+    """The entities of a kind (all, or those ids), newest id first (the live list order)."""
+    table = getattr(snap, kind)
+    items = reversed(table.values()) if ids is None else [table[i] for i in sorted(ids, reverse=True)]
     if kind == "packages":
-        return [_entity((p.id, p.slug), package(p, links)) for p in reversed(snap.packages.values())]
+        return [_entity((p.id, p.slug), package(p, links)) for p in items]
     if kind == "grids":
-        return [_entity((g.id, g.slug), grid(g, links)) for g in reversed(snap.grids.values())]
-    return [_entity((c.id,), category(c, links))  # categories answer by id only
-            for c in reversed(snap.categories.values())]
+        return [_entity((g.id, g.slug), grid(g, links)) for g in items]
+    return [_entity((c.id,), category(c, links)) for c in items]  # categories answer by id only
 
 
-def page_body(url: str, bodies: Sequence[bytes], limit: int, offset: int, fmt: str | None) -> bytes:
-    """A LimitOffsetPagination envelope around already-encoded results."""
-    count = len(bodies)
+def page_body(url: str, results: Sequence[bytes], limit: int, offset: int, fmt: str | None, count: int) -> bytes:
+    """A LimitOffsetPagination envelope around a page's already-encoded results."""
     head = dumps_v4({"count": count, "next": drf_next(url, limit, offset, count, fmt),
                      "previous": drf_previous(url, limit, offset, fmt)})
-    return head[:-1] + b',"results":[' + b",".join(bodies[offset:offset + limit]) + b"]}"
-
-
-def list_files(kind: str, items: Sequence[Entity], links: Links, fmt: str | None,
-               every_offset: bool = True) -> Iterator[tuple[str, bytes]]:
-    """The list pages of one kind in one format."""
-    url = links.api + kind + "/"
-    bodies = [e.body for e in items]
-    pages = v4_pages(len(bodies), every_offset=every_offset) if fmt is None \
-        else v4_format_pages(len(bodies), fmt)
-    for limit, offset in pages:
-        yield layout.v4_page(kind, limit, offset, fmt), page_body(url, bodies, limit, offset, fmt)
+    return head[:-1] + b',"results":[' + b",".join(results) + b"]}"
 
 
 def first_page(kind: str) -> str:

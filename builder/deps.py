@@ -1,0 +1,157 @@
+"""What the outputs of a part of the build are made from, as digests: the basis of incremental builds.
+
+A part's key digests everything its outputs depend on: the builder's code and settings, the
+templates it renders (with every template they extend, include or import), the static files
+whose content hashes its pages link, and the snapshot records it reads. When a part's key
+equals the one the last build recorded, its outputs are taken over without running it.
+
+Record digests come from the model objects themselves (orjson encodes the dataclasses), so a
+change anywhere in a record changes its digest, whatever file or source it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, meta
+
+from .model import Snapshot
+from .settings import Settings
+
+BUILDER_DIR = Path(__file__).resolve().parent
+ROOT_TEMPLATES = BUILDER_DIR.parent / "templates"
+
+Piece = bytes | str | int | None
+
+
+def digest(*pieces: Piece) -> bytes:
+    """One digest of a sequence of pieces (each framed, so ('ab', 'c') != ('a', 'bc'))."""
+    h = hashlib.blake2b(digest_size=16)
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            h.update(b"b%d:" % len(piece))
+            h.update(piece)
+        else:
+            text = repr(piece).encode()
+            h.update(b"r%d:" % len(text))
+            h.update(text)
+    return h.digest()
+
+
+def _tree_digest(root: Path, suffix: str | None = None) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    if root.is_dir():
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            if suffix and path.suffix != suffix:
+                continue
+            h.update(f"\0{path.relative_to(root).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+    return h.digest()
+
+
+class Deps:
+    """Digests of one build's inputs, each computed once, for the parts' keys."""
+
+    def __init__(self, settings: Settings, snapshot: Snapshot) -> None:
+        self.settings = settings
+        self.snapshot = snapshot
+        self._templates: dict[tuple[Path, str], bytes] = {}
+
+    # -- what every output depends on --------------------------------------------------
+
+    @cached_property
+    def code(self) -> bytes:
+        """The builder's source and the settings (but the output folder)."""
+        settings = sorted((k, str(v)) for k, v in self.settings.__dict__.items() if k != "output_dir")
+        return digest(_tree_digest(BUILDER_DIR, ".py"), repr(settings))
+
+    @cached_property
+    def static(self) -> bytes:
+        """Every static file: pages link them with content hashes."""
+        return _tree_digest(self.settings.static_dir)
+
+    @cached_property
+    def content(self) -> bytes:
+        return _tree_digest(self.settings.content_dir)
+
+    def templates(self, *names: str, root: Path | None = None) -> bytes:
+        """The named templates with everything they extend, include or import, transitively.
+
+        A template that names another with an expression (not a constant) makes the digest
+        cover every template, since which one it uses cannot be known without rendering."""
+        root = root or self.settings.templates_dir
+        return digest(*(self._template(root, name) for name in sorted(names)))
+
+    def _template(self, root: Path, name: str) -> bytes:
+        found = self._templates.get((root, name))
+        if found is None:
+            found = self._templates[root, name] = digest(*self._closure(root, name))
+        return found
+
+    def _closure(self, root: Path, name: str) -> list[Piece]:
+        env = self._env(root)
+        seen: dict[str, bytes] = {}
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            source = (root / current).read_bytes()
+            seen[current] = source
+            for ref in meta.find_referenced_templates(env.parse(source.decode("utf-8"))):
+                if ref is None:
+                    return [_tree_digest(root)]
+                todo.append(ref)
+        return [piece for ref in sorted(seen) for piece in (ref, seen[ref])]
+
+    @staticmethod
+    def _env(root: Path) -> Environment:
+        return Environment(loader=FileSystemLoader(root))
+
+    # -- the snapshot ----------------------------------------------------------------------
+
+    @cached_property
+    def manifest(self) -> bytes:
+        """The manifest (source, fetch time, counts): shown in every page's footer."""
+        return digest(orjson.dumps(self.snapshot.manifest))
+
+    @cached_property
+    def packages(self) -> dict[int, bytes]:
+        return {i: digest(orjson.dumps(p)) for i, p in self.snapshot.packages.items()}
+
+    @cached_property
+    def grids(self) -> dict[int, bytes]:
+        return {i: digest(orjson.dumps(g)) for i, g in self.snapshot.grids.items()}
+
+    @cached_property
+    def categories(self) -> dict[int, bytes]:
+        return {i: digest(orjson.dumps(c)) for i, c in self.snapshot.categories.items()}
+
+    def collection(self, kind: str) -> bytes:
+        """Every record of a kind ('packages', 'grids', 'categories'), and which ids exist."""
+        return self._collections[kind]
+
+    @cached_property
+    def _collections(self) -> dict[str, bytes]:
+        return {kind: digest(b"".join(i.to_bytes(8, "big") + d for i, d in getattr(self, kind).items()))
+                for kind in ("packages", "grids", "categories")}
+
+    @cached_property
+    def snapshot_digest(self) -> bytes:
+        """The whole snapshot: for outputs that show all of it (lists, feeds, search, sitemaps)."""
+        snap = self.snapshot
+        return digest(self.manifest, self.collection("packages"), self.collection("grids"),
+                      self.collection("categories"), orjson.dumps(snap.search_rows), orjson.dumps(snap.history))
+
+    def records(self, kind: str, ids: Iterable[int]) -> bytes:
+        """The records of those ids (an id without a record counts as absent)."""
+        table: dict[int, bytes] = getattr(self, kind)
+        return digest(*(table.get(i, b"-") for i in ids))
+
+    def key(self, *pieces: Piece) -> str:
+        """A part's key: the code and settings plus the given pieces."""
+        return digest(self.code, *pieces).hex()

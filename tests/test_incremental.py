@@ -1,0 +1,218 @@
+"""Incremental builds: after any change, the tree equals a fresh build, and only what changed is touched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import pytest
+
+from bench.generate import generate_snapshot
+from builder.build import BuildResult, build, compare_trees
+from builder.output import spare_path
+from builder.render_pages import BUCKETS
+from builder.settings import load_settings
+from builder.snapshot import FILES, write_snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+Records = dict[str, list[dict]]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("generated") / "data"
+    generate_snapshot(path, 150, 12, seed=11)
+    return path
+
+
+class Project:
+    """A data folder, a templates folder and a site built from them, with a fresh build to compare."""
+
+    def __init__(self, tmp: Path, generated: Path) -> None:
+        self.tmp = tmp
+        self.data = tmp / "data"
+        self.templates = tmp / "templates"
+        self.static = tmp / "static"
+        self.site = tmp / "site"
+        shutil.copytree(generated, self.data)
+        shutil.copytree(ROOT / "templates", self.templates)
+        shutil.copytree(ROOT / "static", self.static)
+
+    def settings(self, out: Path):  # noqa: ANN201 - Settings
+        return load_settings(data_dir=self.data, output_dir=out, templates_dir=self.templates,
+                             static_dir=self.static)
+
+    def build(self, jobs: int = 2) -> BuildResult:
+        return build(self.settings(self.site), jobs=jobs)
+
+    def fresh_differences(self) -> list[str]:
+        fresh = self.tmp / "fresh"
+        shutil.rmtree(fresh, ignore_errors=True)
+        build(self.settings(fresh), jobs=1, force=True)
+        return compare_trees(fresh, self.site)
+
+    def files(self) -> dict[str, tuple[str, int, int]]:
+        """path -> (content hash, inode, mtime)."""
+        out = {}
+        for path in self.site.rglob("*"):
+            if path.is_file():
+                st = path.stat()
+                out[path.relative_to(self.site).as_posix()] = (
+                    hashlib.sha256(path.read_bytes()).hexdigest(), st.st_ino, st.st_mtime_ns)
+        return out
+
+    def records(self) -> Records:
+        return {kind: [orjson.loads(line) for line in (self.data / FILES[kind]).read_bytes().splitlines()]
+                for kind in ("categories", "grids", "packages")}
+
+    def edit(self, change: Callable[[Records], None]) -> None:
+        records = self.records()
+        change(records)
+        manifest = json.loads((self.data / "manifest.json").read_text(encoding="utf-8"))
+        write_snapshot(self.data, source=manifest["source"], fetched_at=manifest["fetched_at"], **records)
+
+
+def assert_only_changed_files_touched(before: dict, after: dict) -> None:
+    """Files with the same bytes keep their inode and mtime; files with new bytes are new files."""
+    for path in before.keys() & after.keys():
+        same_bytes = before[path][0] == after[path][0]
+        same_file = before[path][1:] == after[path][1:]
+        assert same_bytes == same_file, f"{path}: bytes {'same' if same_bytes else 'changed'}, " \
+                                        f"file {'kept' if same_file else 'rewritten'}"
+
+
+@pytest.fixture
+def project(tmp_path: Path, generated: Path) -> Project:
+    p = Project(tmp_path, generated)
+    p.build()
+    return p
+
+
+def _package_in_a_grid(records: Records) -> dict:
+    in_grids = {i for g in records["grids"] for i in g["packages"]}
+    return next(p for p in records["packages"] if p["id"] in in_grids)
+
+
+def test_each_change_gives_the_fresh_tree_touching_only_changed_files(project: Project) -> None:
+    records = project.records()
+    member = _package_in_a_grid(records)
+    referenced = {(p["extra"] or {}).get("deprecates_package") for p in records["packages"]}
+    loner, removable = [p for p in records["packages"] if not p["grids"] and p["id"] not in referenced
+                        and not (p["extra"] or {}).get("deprecates_package")][:2]
+
+    def stars(r: Records) -> None:
+        next(p for p in r["packages"] if p["id"] == member["id"])["repo_watchers"] += 7
+
+    def rename(r: Records) -> None:
+        p = next(p for p in r["packages"] if p["id"] == loner["id"])
+        p["slug"] = p["slug"] + "-renamed"
+        p["title"] = p["title"] + " Renamed"
+
+    def remove(r: Records) -> None:
+        r["packages"] = [p for p in r["packages"] if p["id"] != removable["id"]]
+
+    def add(r: Records) -> None:
+        new = dict(r["packages"][0], id=max(p["id"] for p in r["packages"]) + 1, slug="brand-new-package",
+                   title="Brand New Package", grids=[])
+        if new["extra"]:
+            new["extra"] = dict(new["extra"], deprecates_package=None)
+        r["packages"].append(new)
+
+    def grid_title(r: Records) -> None:
+        r["grids"][0]["title"] += " (renamed)"
+
+    for change in (stars, rename, remove, add, grid_title):
+        before = project.files()
+        project.edit(change)
+        result = project.build()
+        assert result.parts_kept > result.parts_run, change.__name__
+        assert project.fresh_differences() == [], change.__name__
+        assert_only_changed_files_touched(before, project.files())
+
+    assert not (project.site / "packages" / "p" / loner["slug"]).exists()
+    assert (project.site / "packages" / "p" / f"{loner['slug']}-renamed" / "index.html").is_file()
+    assert not (project.site / "api" / "v4" / "packages" / f"{loner['slug']}.json").exists()
+    assert not (project.site / "packages" / "p" / removable["slug"]).exists()
+    assert not (project.site / "api" / "v4" / "packages" / f"{removable['id']}.json").exists()
+    assert (project.site / "api" / "v4" / "packages" / "brand-new-package.json").is_file()
+
+
+def test_one_changed_package_rewrites_its_files_and_the_lists_that_show_it(project: Project) -> None:
+    member = _package_in_a_grid(project.records())
+    project.edit(lambda r: r["grids"][-1].update(title="Warm-up"))
+    project.build()  # a second build leaves a spare tree, which the next one brings up to date
+    assert spare_path(project.site).is_dir()
+    before = project.files()
+    project.edit(lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(repo_watchers=99_999))
+    project.build()
+    after = project.files()
+    changed = {p for p in before if before[p][0] != after.get(p, ("",))[0]}
+    assert f"packages/p/{member['slug']}/index.html" in changed
+    assert f"api/v4/packages/{member['id']}.json" in changed
+    assert any(p.startswith("grids/g/") for p in changed)
+    assert not any(p.startswith("packages/p/") and member["slug"] not in p for p in changed)
+    assert project.fresh_differences() == []
+
+
+def test_a_template_change_reruns_only_the_pages_that_use_it(project: Project) -> None:
+    template = project.templates / "package.html"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{% block content %}", "{% block content %}<!-- changed -->", 1), encoding="utf-8")
+    result = project.build()
+    buckets = {p["id"] % BUCKETS for p in project.records()["packages"]}
+    assert result.parts_run == len(buckets)
+    assert all(name.startswith("pages/package/") for name in result.parts_ran)
+    assert project.fresh_differences() == []
+    page = next((project.site / "packages" / "p").iterdir()) / "index.html"
+    assert "<!-- changed -->" in page.read_text(encoding="utf-8")
+
+
+def test_a_static_change_reruns_the_pages_but_not_the_api(project: Project) -> None:
+    with (project.static / "site.css").open("a", encoding="utf-8") as handle:
+        handle.write("\n/* changed */\n")
+    result = project.build()
+    assert result.parts_ran and not any(name.startswith("api/") for name in result.parts_ran)
+    assert project.fresh_differences() == []
+
+
+def test_a_spare_changed_behind_the_builds_back_is_not_trusted(project: Project) -> None:
+    project.edit(lambda r: r["grids"][-1].update(title="Warm-up"))
+    project.build()
+    spare = spare_path(project.site)
+    victim = spare / "robots.txt"
+    victim.write_text("tampered")
+    project.edit(lambda r: r["grids"][0].update(title="Another title"))
+    project.build()
+    assert project.fresh_differences() == []
+
+
+def test_a_build_that_fails_half_way_leaves_the_site_and_the_next_build_whole(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.edit(lambda r: r["grids"][-1].update(title="Warm-up"))
+    project.build()  # leaves a spare
+    before = project.files()
+    project.edit(lambda r: r["grids"][0].update(title="Half way"))
+
+    from builder import render_pages
+
+    original = render_pages.grid_page
+
+    def failing(site, grid_id):  # noqa: ANN001, ANN202
+        yield from original(site, grid_id)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(render_pages, "PAGES", [
+        render_pages.Family(f.name, f.keys, failing if f.render is original else f.render, f.templates,
+                            f.inputs, f.content) for f in render_pages.PAGES])
+    with pytest.raises(RuntimeError, match="disk full"):
+        project.build(jobs=1)
+    assert project.files() == before
+    monkeypatch.undo()
+    project.build()
+    assert project.fresh_differences() == []
+    assert os.stat(project.site).st_mode & 0o755 == 0o755
