@@ -58,8 +58,9 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
         click.echo(f"Nothing changed since the last build: {stats.files} files in {result.output_dir} "
                    f"left as they were ({result.seconds:.2f} s; --force renders anyway).")
         return
+    rendered = f"{result.parts_run} of {result.parts_run + result.parts_kept} parts rendered"
     click.echo(f"Built {stats.files} files ({stats.bytes / 1e6:.1f} MB; {stats.written} written, "
-               f"{stats.reused} unchanged, {stats.removed} removed) into {result.output_dir} "
+               f"{stats.reused} unchanged, {stats.removed} removed; {rendered}) into {result.output_dir} "
                f"in {result.seconds:.2f} s. Preview: python build.py serve")
 
 

@@ -12,12 +12,12 @@ change anywhere in a record changes its digest, whatever file or source it came 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, meta
 
 from .model import Snapshot
 from .settings import Settings
@@ -26,6 +26,10 @@ BUILDER_DIR = Path(__file__).resolve().parent
 ROOT_TEMPLATES = BUILDER_DIR.parent / "templates"
 
 Piece = bytes | str | int | None
+# {% extends "x" %}, {% include 'x' %}, {% import "x" as y %}, {% from "x" import y %}
+_REFERENCE = re.compile(r"""{%[-+]?\s*(extends|include|import|from)\s+(["'])(.+?)\2""")
+_DYNAMIC_REFERENCE = re.compile(r"""{%[-+]?\s*(extends|include|import|from)\s+[^\s"']""")
+ABSENT = bytes(16)  # the digest standing for a record that does not exist
 
 
 def digest(*pieces: Piece) -> bytes:
@@ -81,8 +85,8 @@ class Deps:
     def templates(self, *names: str, root: Path | None = None) -> bytes:
         """The named templates with everything they extend, include or import, transitively.
 
-        A template that names another with an expression (not a constant) makes the digest
-        cover every template, since which one it uses cannot be known without rendering."""
+        A template that names another with an expression (not a string constant) makes the
+        digest cover every template, since which one it uses cannot be known without rendering."""
         root = root or self.settings.templates_dir
         return digest(*(self._template(root, name) for name in sorted(names)))
 
@@ -93,7 +97,6 @@ class Deps:
         return found
 
     def _closure(self, root: Path, name: str) -> list[Piece]:
-        env = self._env(root)
         seen: dict[str, bytes] = {}
         todo = [name]
         while todo:
@@ -102,15 +105,11 @@ class Deps:
                 continue
             source = (root / current).read_bytes()
             seen[current] = source
-            for ref in meta.find_referenced_templates(env.parse(source.decode("utf-8"))):
-                if ref is None:
-                    return [_tree_digest(root)]
-                todo.append(ref)
+            text = source.decode("utf-8")
+            if _DYNAMIC_REFERENCE.search(text):
+                return [_tree_digest(root)]
+            todo.extend(m.group(3) for m in _REFERENCE.finditer(text))
         return [piece for ref in sorted(seen) for piece in (ref, seen[ref])]
-
-    @staticmethod
-    def _env(root: Path) -> Environment:
-        return Environment(loader=FileSystemLoader(root))
 
     # -- the snapshot ----------------------------------------------------------------------
 
@@ -148,9 +147,10 @@ class Deps:
                       self.collection("categories"), orjson.dumps(snap.search_rows), orjson.dumps(snap.history))
 
     def records(self, kind: str, ids: Iterable[int]) -> bytes:
-        """The records of those ids (an id without a record counts as absent)."""
+        """The records of those ids, in that order (their digests joined; an id without a record
+        counts as absent)."""
         table: dict[int, bytes] = getattr(self, kind)
-        return digest(*(table.get(i, b"-") for i in ids))
+        return b"".join([table.get(i, ABSENT) for i in ids])
 
     def key(self, *pieces: Piece) -> str:
         """A part's key: the code and settings plus the given pieces."""

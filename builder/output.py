@@ -30,7 +30,7 @@ import orjson
 from .errors import BuildError
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 
 def check_site_path(path: str) -> str:
@@ -42,6 +42,8 @@ def check_site_path(path: str) -> str:
 
 
 def content_hash(data: bytes) -> str:
+    """A cryptographic content hash: equal hashes make the writer keep or link a file, so data
+    crafted to collide must not be able to make one page serve another's bytes."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
@@ -192,6 +194,7 @@ class SiteWriter:
             self._fresh = True
         self._new: dict[str, FileEntry] = {}
         self._keys: dict[str, str | None] = {}
+        self._written: dict[str, tuple[str, int]] = {}  # hash -> (path, mtime) of a file this process wrote
         self._by_part: dict[str, list[tuple[str, FileEntry]]] | None = None
 
     @staticmethod
@@ -258,7 +261,7 @@ class SiteWriter:
             entry = FileEntry(digest, live.size, live.mtime, part)
             self.stats.reused += 1
         else:
-            entry = FileEntry(digest, len(blob), self._write(rel, blob), part)
+            entry = FileEntry(digest, len(blob), self._write_or_link(rel, blob, digest), part)
             self.stats.written += 1
         self._new[rel] = entry
         self.stats.files += 1
@@ -271,6 +274,25 @@ class SiteWriter:
                 os.unlink(self.root / rel)
             except FileNotFoundError:
                 pass
+
+    def _write_or_link(self, rel: str, blob: bytes, digest: str) -> int:
+        """Write new bytes, as a hard link to a file with the same bytes this process wrote
+        already if there is one (a package by id and by slug, search terms with one answer)."""
+        same = self._written.get(digest)
+        if same is not None:
+            self._clear(rel)
+            source, target = os.path.join(self.root, same[0]), os.path.join(self.root, rel)
+            try:
+                os.link(source, target)
+                return same[1]
+            except FileNotFoundError:
+                if os.path.exists(source):
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    os.link(source, target)
+                    return same[1]
+        mtime = self._write(rel, blob)
+        self._written[digest] = (rel, mtime)
+        return mtime
 
     def _write(self, rel: str, blob: bytes) -> int:
         self._clear(rel)
@@ -310,7 +332,7 @@ class SiteWriter:
 
     def begin_worker(self) -> None:
         """In a new worker process: start accounting afresh (the parent keeps what it has done)."""
-        self._new, self._keys, self.stats = {}, {}, WriteStats()
+        self._new, self._keys, self.stats, self._written = {}, {}, WriteStats(), {}
 
     def take_worker_results(self) -> tuple[dict[str, FileEntry], dict[str, str | None], WriteStats]:
         """In a worker process: hand over (and forget) what this process wrote."""

@@ -28,6 +28,7 @@ from functools import cached_property, partial
 
 from .build import BuildContext, Output, Part
 from .deps import Deps
+from .model import Category, Package
 from .pages import context, feeds, indexes, listing, markdown_pages, sitemap
 from .pages.site import Site, output_file
 
@@ -41,16 +42,27 @@ class PageSite(Site):
         return listing.sorted_orders(self)
 
     @cached_property
-    def rows(self) -> dict:
-        return listing.package_rows(self)
+    def rows(self) -> listing.PackageRows:
+        return listing.PackageRows(self)
+
+    @cached_property
+    def lists(self) -> dict[int | None, tuple[str, str, str, Category | None]]:
+        """Each package list (None: all packages; else a category's): base, heading, intro, category."""
+        out: dict[int | None, tuple[str, str, str, Category | None]] = {
+            None: ("/packages/", "Packages", f"All {len(self.snapshot.packages):,} packages in this snapshot.", None)}
+        for c in self.snapshot.categories.values():
+            out[c.id] = (self.category_path(c), c.title_plural or c.title, c.description, c)
+        return out
+
+    @cached_property
+    def chosen(self) -> dict[tuple[int | None, str], list[Package]]:
+        """(list, sort key) -> the list's packages in that order."""
+        return {(list_id, sort.key): [p for p in self.orders[sort.key] if list_id is None or p.category == list_id]
+                for list_id in self.lists for sort in listing.SORTS}
 
     @cached_property
     def content(self) -> list[markdown_pages.MarkdownPage]:
         return markdown_pages.markdown_pages(self)
-
-    def prepare_lists(self) -> None:
-        """Compute the shared list data now, so forked workers inherit it."""
-        self.orders, self.rows, self.content  # noqa: B018
 
 
 def _page(site: Site, template: str, view: object) -> Output:
@@ -77,20 +89,36 @@ def category_list(site: PageSite, _: object) -> Iterator[Output]:
     yield _page(site, "categories.html", indexes.category_list_page(site))
 
 
-def package_list(site: PageSite, category_id: int | None) -> Iterator[Output]:
-    """All packages (key None) or one category's, every sort and page."""
-    if category_id is None:
-        base, heading, intro, members, category = (
-            "/packages/", "Packages", f"All {len(site.snapshot.packages):,} packages in this snapshot.",
-            lambda p: True, None)
-    else:
-        category = site.snapshot.categories[category_id]
-        base, heading, intro = site.category_path(category), category.title_plural or category.title, \
-            category.description
-        members = lambda p: p.category == category_id  # noqa: E731
-    for view in listing.list_pages(site, base, heading, intro, members, category, site.orders, site.rows,
+ListKey = tuple[int | None, str, int]  # (list: None or a category id, sort key, first page)
+PAGES_PER_PART = 10
+
+
+def list_keys(site: PageSite) -> list[ListKey]:
+    """The package lists' pages, PAGES_PER_PART pages of one list and sort order per key."""
+    return [(list_id, sort, first) for (list_id, sort), chosen in site.chosen.items()
+            for first in range(1, listing.page_count(len(chosen)) + 1, PAGES_PER_PART)]
+
+
+def package_list(site: PageSite, key: ListKey) -> Iterator[Output]:
+    """Some pages of the list of all packages, or of a category's, in one sort order."""
+    list_id, sort_key, first = key
+    base, heading, intro, category = site.lists[list_id]
+    chosen = site.chosen[list_id, sort_key]
+    numbers = range(first, min(first + PAGES_PER_PART, listing.page_count(len(chosen)) + 1))
+    sort = next(s for s in listing.SORTS if s.key == sort_key)
+    for view in listing.list_pages(site, base, heading, intro, chosen, sort, numbers, category, site.rows,
                                    listing.category_filters(site, category)):
         yield _page(site, "package_list.html", view)
+
+
+def _list_inputs(site: PageSite, deps: Deps, key: ListKey) -> list[bytes]:
+    """What some list pages show: their packages (rows name each one's category), the list's length
+    (the pager), every category's size (the filter tabs) and the categories."""
+    list_id, sort_key, first = key
+    chosen = site.chosen[list_id, sort_key]
+    shown = chosen[(first - 1) * listing.PAGE_SIZE:(first - 1 + PAGES_PER_PART) * listing.PAGE_SIZE]
+    sizes = [len(site.chosen[i, sort_key]) for i in site.lists]
+    return [deps.records("packages", [p.id for p in shown]), deps.collection("categories"), repr(sizes).encode()]
 
 
 def content_page(site: PageSite, index: int) -> Iterator[Output]:
@@ -155,20 +183,24 @@ class Family:
     templates: tuple[str, ...] = ()
     inputs: Callable[[PageSite, Deps, object], list[bytes]] | None = None
     content: bool = False  # made from content/*.md too
+    snapshot: bool = True  # an unkeyed family shows the snapshot (else only the manifest, in the footer)
+    bucket: Callable[[object], object] = lambda key: key % BUCKETS  # keys of a bucket share a part
 
 
 PAGES: list[Family] = [
     Family("home", lambda s: One, home, ("home.html",)),
-    Family("lists", lambda s: [None, *s.snapshot.categories], package_list, ("package_list.html",)),
+    Family("lists", list_keys, package_list, ("package_list.html", "_package_row.html"), _list_inputs,
+           bucket=lambda key: key),
     Family("package", lambda s: s.snapshot.packages, package_page, ("package.html",), _package_inputs),
     Family("categories", lambda s: One, category_list, ("categories.html",)),
     Family("grids", lambda s: One, grid_list, ("grids.html",)),
     Family("grid", lambda s: s.snapshot.grids, grid_page, ("grid.html",), _grid_inputs),
-    Family("content", lambda s: range(len(s.content)), content_page, ("markdown.html",), content=True),
-    Family("404", lambda s: One, not_found, ("404.html",)),
+    Family("content", lambda s: range(len(s.content)), content_page, ("markdown.html",), content=True,
+           snapshot=False),
+    Family("404", lambda s: One, not_found, ("404.html",), snapshot=False),
     Family("feeds", lambda s: One, feed_files),
     Family("sitemaps", lambda s: One, sitemap_files, content=True),
-    Family("static", lambda s: One, static_files),
+    Family("static", lambda s: One, static_files, snapshot=False),
 ]
 
 
@@ -182,10 +214,10 @@ BUCKETS = 64  # parts per keyed family: a key's bucket is key % BUCKETS, stable 
 
 
 def parts(ctx: BuildContext) -> list[Part]:
-    """The stage cut into parts: one per unkeyed family, BUCKETS per keyed one (see builder/build.py).
+    """The stage cut into parts: one per unkeyed family, one per bucket of keys of a keyed one.
 
-    The list data every list page shares is computed once, before workers fork, if a part that
-    shows lists runs.
+    The lists' orders are computed here, before workers fork (the keys need them); each
+    package's list row is rendered on first use in each process.
     """
     site = PageSite(ctx.snapshot, ctx.settings)
     deps = ctx.deps
@@ -195,16 +227,16 @@ def parts(ctx: BuildContext) -> list[Part]:
                   deps.manifest, deps.content if family.content else b""]
         keys = list(family.keys(site))
         if family.inputs is None:
-            key = deps.key(family.name, *common, deps.snapshot_digest)
-            out.append(Part(f"pages/{family.name}", partial(_render_keys, site, family.render, keys), key,
-                            prepare=site.prepare_lists))
+            key = deps.key(family.name, *common, deps.snapshot_digest if family.snapshot else b"")
+            out.append(Part(f"pages/{family.name}", partial(_render_keys, site, family.render, keys), key))
             continue
-        buckets: dict[int, list] = {}
+        buckets: dict[object, list] = {}
         for k in keys:
-            buckets.setdefault(k % BUCKETS, []).append(k)
-        for bucket, chunk in sorted(buckets.items()):
-            key = deps.key(family.name, *common, *(d for k in chunk for d in (k, *family.inputs(site, deps, k))))
-            out.append(Part(f"pages/{family.name}/{bucket}", partial(_render_keys, site, family.render, chunk), key))
+            buckets.setdefault(family.bucket(k), []).append(k)
+        for bucket, chunk in buckets.items():
+            key = deps.key(family.name, *common, *(d for k in chunk for d in (repr(k), *family.inputs(site, deps, k))))
+            name = f"pages/{family.name}/{bucket if isinstance(bucket, int) else '/'.join(map(str, bucket))}"
+            out.append(Part(name, partial(_render_keys, site, family.render, chunk), key))
     return out
 
 

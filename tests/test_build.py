@@ -110,3 +110,12 @@ def test_unchanged_inputs_skip_the_build_until_an_input_or_the_output_changes(si
     result = runner.invoke(cli, ["build", "--out", str(out), "--jobs", "1"], catch_exceptions=False)
     assert result.output.startswith("Built ") and "1 written" in result.output
     assert (out / "robots.txt").read_text() != "tampered"
+
+
+def test_files_with_the_same_bytes_are_one_file(site: Path) -> None:
+    """A package by id and by slug, like search terms with one answer, share an inode (one write)."""
+    by_id = site / "api" / "v4" / "packages" / "1423.json"
+    by_slug = site / "api" / "v4" / "packages" / "django-select2.json"
+    assert by_id.read_bytes() == by_slug.read_bytes()
+    assert by_id.stat().st_ino == by_slug.stat().st_ino
+    assert by_id.stat().st_nlink == 2

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -207,8 +208,7 @@ def test_a_build_that_fails_half_way_leaves_the_site_and_the_next_build_whole(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(render_pages, "PAGES", [
-        render_pages.Family(f.name, f.keys, failing if f.render is original else f.render, f.templates,
-                            f.inputs, f.content) for f in render_pages.PAGES])
+        replace(f, render=failing) if f.render is original else f for f in render_pages.PAGES])
     with pytest.raises(RuntimeError, match="disk full"):
         project.build(jobs=1)
     assert project.files() == before

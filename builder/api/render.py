@@ -9,14 +9,15 @@ needs are encoded on first use in each process, once per format.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
+from functools import cached_property, partial
 
 from ..build import BuildContext, Part
-from ..model import Snapshot
+from ..deps import Deps, digest
+from ..model import Category, Snapshot
 from . import layout, search, v3, v4
 from .browsable import TEMPLATES, Browsable
 from .jsonenc import dumps_v3, dumps_v4
-from .paging import DEFAULT_LIMIT, LARGE_LIMITS, PAST_END_MARGIN, v4_format_pages, v4_pages
+from .paging import DEFAULT_LIMIT, LARGE_LIMITS, PAST_END_MARGIN, linked_offsets, v4_format_pages, v4_pages
 from .search_rows import search_rows
 
 Output = tuple[str, bytes | str]
@@ -70,12 +71,7 @@ def parts(ctx: BuildContext) -> list[Part]:
         out.append(Part(f"api/v4/search/{n}", partial(search_parts.files, n), deps.key(deps.snapshot_digest),
                         prepare=search_parts.prepare))
     out.append(Part("api/v4/search/browsable", partial(_search_browsable, base), deps.key(browsable_template)))
-    v3_parts = _V3Parts(snap)
-    for bucket, ids in _buckets(snap.packages):
-        pieces = [deps.records("packages", ids), deps.collection("categories"),
-                  repr([v3_parts.raw.get(snap.packages[i].slug) for i in ids])]
-        out.append(Part(f"api/v3/packages/{bucket}", partial(v3_parts.details, ids), deps.key(*pieces)))
-    out.append(Part("api/v3/lists", v3_parts.lists, deps.key(deps.snapshot_digest)))
+    out.extend(_V3Parts(snap, deps).parts())
     return out
 
 
@@ -227,16 +223,61 @@ def _search_browsable(base: str) -> Iterator[Output]:
 
 
 class _V3Parts:
-    """API v3: package details by bucket; everything else (lists, grids, categories) in one part."""
+    """API v3 in parts: package details by bucket, the package list in windows, each category's
+    filtered list, the grids, the categories. A package's v3 body shows its category's and
+    grids' slugs and its raw participants: `digests` covers them all."""
 
-    def __init__(self, snap: Snapshot) -> None:
+    def __init__(self, snap: Snapshot, deps: Deps) -> None:
         self.snap = snap
+        self.deps = deps
         self.raw = v3.raw_participants(snap)
+        self._bodies: dict[int, bytes] = {}
+
+    @cached_property
+    def digests(self) -> dict[int, bytes]:
+        d, snap = self.deps, self.snap
+        return {p.id: digest(d.packages[p.id], d.categories[p.category], d.records("grids", p.grids),
+                             self.raw.get(p.slug)) for p in snap.packages.values()}
+
+    def body(self, package_id: int) -> bytes:
+        found = self._bodies.get(package_id)
+        if found is None:
+            p = self.snap.packages[package_id]
+            found = self._bodies[package_id] = dumps_v3(v3.package(p, self.snap, self.raw))
+        return found
+
+    def parts(self) -> list[Part]:
+        snap, deps, key = self.snap, self.deps, self.deps.key
+        out = [Part("api/v3/root", lambda: iter([v3.root_file()]), key("api/v3/root"))]
+        for bucket, ids in _buckets(snap.packages):
+            out.append(Part(f"api/v3/packages/{bucket}", partial(self.details, ids),
+                            key("v3 details", *(self.digests[i] for i in ids))))
+        order = v3.title_order(snap)
+        count = len(order)
+        offsets = list(linked_offsets(DEFAULT_LIMIT, count))
+        for i in range(0, len(offsets), WINDOW // DEFAULT_LIMIT):
+            chunk = offsets[i:i + WINDOW // DEFAULT_LIMIT]
+            ids = order[chunk[0]:chunk[-1] + DEFAULT_LIMIT]
+            out.append(Part(f"api/v3/packages/list/{chunk[0]}", partial(self.list_pages, ids, chunk, count, None),
+                            key("v3 list", count, chunk[0], *(self.digests[i] for i in ids))))
+        for c in snap.categories.values():
+            ids = [i for i in order if snap.packages[i].category == c.id]
+            out.append(Part(f"api/v3/category/{c.id}", partial(self.list_pages, ids, offsets, len(ids), c),
+                            key("v3 category", deps.categories[c.id], count, *(self.digests[i] for i in ids))))
+        members = sorted({i for g in snap.grids.values() for i in g.packages})
+        out.append(Part("api/v3/grids", self.grids, key("v3 grids", deps.collection("grids"),
+                                                        *(self.digests[i] for i in members))))
+        out.append(Part("api/v3/categories", lambda: v3.category_files(snap),
+                        key("v3 categories", deps.collection("categories"))))
+        return out
 
     def details(self, ids: list[int]) -> Iterator[Output]:
         for i in ids:
-            p = self.snap.packages[i]
-            yield layout.v3_detail("packages", p.slug), dumps_v3(v3.package(p, self.snap, self.raw))
+            yield layout.v3_detail("packages", self.snap.packages[i].slug), self.body(i)
 
-    def lists(self) -> Iterator[Output]:
-        yield from v3.files(self.snap, self.raw, details=False)
+    def list_pages(self, ids: list[int], offsets: list[int], count: int, category: Category | None) -> Iterator[Output]:
+        """Pages of the package list (or a category's): `ids` its packages from the first offset on."""
+        yield from v3.package_pages([self.body(i) for i in ids], offsets[0], offsets, count, category)
+
+    def grids(self) -> Iterator[Output]:
+        yield from v3.grid_files(self.snap, self.body)

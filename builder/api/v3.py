@@ -9,7 +9,7 @@ API v4's split list, so the raw string is taken from the search rows when the sn
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..model import Category, Grid, Package, Snapshot
@@ -80,35 +80,39 @@ def _by_title(items: Any) -> list[Any]:
 
 
 def _page(path: str, objects: Sequence[bytes], limit: int, offset: int, count: int,
-          head: dict[str, Any] | None = None) -> bytes:
-    meta = {"limit": limit, "next": v3_next(path, limit, offset, count), "offset": offset,
-            "previous": v3_previous(path, limit, offset), "total_count": count}
+          head: dict[str, Any] | None = None, shown_offset: int | None = None) -> bytes:
+    """A page: `objects[offset:offset + limit]`, described as the page at `shown_offset`
+    (default `offset`) of a list of `count`."""
+    at = offset if shown_offset is None else shown_offset
+    meta = {"limit": limit, "next": v3_next(path, limit, at, count), "offset": at,
+            "previous": v3_previous(path, limit, at), "total_count": count}
     start = dumps_v3({"meta": meta, **(head or {})})
     return start[:-1] + b', "objects": [' + b", ".join(objects[offset:offset + limit]) + b"]}"
 
 
-def files(snap: Snapshot, raw: dict[str, str] | None = None, *, details: bool = True) -> Iterator[tuple[str, bytes]]:
-    """Every API v3 file: root, lists, category-filtered lists, grid packages, details (the
-    package details only with `details`)."""
-    yield layout.v3_root(), dumps_v3(ROOT)
-    packages = _by_title(snap.packages.values())
-    raw = raw_participants(snap) if raw is None else raw
-    encoded = {p.id: dumps_v3(package(p, snap, raw)) for p in packages}
-    all_bodies = [encoded[p.id] for p in packages]
-    n = len(all_bodies)
-    for offset in linked_offsets(DEFAULT_LIMIT, n):
-        yield layout.v3_page("packages", DEFAULT_LIMIT, offset), _page(
-            "/api/v3/packages/", all_bodies, DEFAULT_LIMIT, offset, n, {"category": None})
-    for c in snap.categories.values():
-        in_cat = [encoded[p.id] for p in packages if p.category == c.id]
-        # `next` drops the filter, so a client walks the unfiltered offsets: cover all of them.
-        for offset in linked_offsets(DEFAULT_LIMIT, n):
-            yield layout.v3_category_page(c.slug, DEFAULT_LIMIT, offset), _page(
-                "/api/v3/packages/", in_cat, DEFAULT_LIMIT, offset, len(in_cat), {"category": None})
-    if details:
-        for p in packages:
-            yield layout.v3_detail("packages", p.slug), encoded[p.id]
+def title_order(snap: Snapshot) -> list[int]:
+    """Package ids in the v3 list order."""
+    return [p.id for p in _by_title(snap.packages.values())]
 
+
+def root_file() -> tuple[str, bytes]:
+    return layout.v3_root(), dumps_v3(ROOT)
+
+
+def package_pages(bodies: Sequence[bytes], start: int, offsets: Sequence[int], count: int,
+                  category: Category | None = None) -> Iterator[tuple[str, bytes]]:
+    """Pages of `/api/v3/packages/` (or of `?category=<slug>`): `bodies` are the list's
+    encoded packages from offset `start` on, `count` the length of the whole list."""
+    for offset in offsets:
+        path = layout.v3_page("packages", DEFAULT_LIMIT, offset) if category is None \
+            else layout.v3_category_page(category.slug, DEFAULT_LIMIT, offset)
+        # `next` drops the category filter (as live), so its links are those of the whole list.
+        window = bodies[offset - start:offset - start + DEFAULT_LIMIT]
+        yield path, _page("/api/v3/packages/", window, DEFAULT_LIMIT, 0, count, {"category": None}, offset)
+
+
+def grid_files(snap: Snapshot, body: Callable[[int], bytes]) -> Iterator[tuple[str, bytes]]:
+    """The grid list, each grid, and each grid's package pages (`body(id)`: a package's body)."""
     grids = _by_title(snap.grids.values())
     grid_bodies = {g.id: dumps_v3(grid(g, snap)) for g in grids}
     bodies = [grid_bodies[g.id] for g in grids]
@@ -117,12 +121,15 @@ def files(snap: Snapshot, raw: dict[str, str] | None = None, *, details: bool = 
             "/api/v3/grids/", bodies, DEFAULT_LIMIT, offset, len(bodies))
     for g in grids:
         yield layout.v3_detail("grids", g.slug), grid_bodies[g.id]
-        members = [encoded[p] for p in g.packages]
+        members = [body(p) for p in g.packages]
         path = f"/api/v3/grids/{g.slug}/packages/"
         for offset in linked_offsets(DEFAULT_LIMIT, len(members)):
             yield layout.v3_grid_packages(g.slug, DEFAULT_LIMIT, offset), _page(
                 path, members, DEFAULT_LIMIT, offset, len(members), {"grid": grid(g, snap)})
 
+
+def category_files(snap: Snapshot) -> Iterator[tuple[str, bytes]]:
+    """The category list and each category."""
     categories = _by_title(snap.categories.values())
     cat_bodies = {c.id: dumps_v3(category(c)) for c in categories}
     bodies = [cat_bodies[c.id] for c in categories]

@@ -86,13 +86,21 @@ def sorted_orders(site: Site) -> dict[str, list[Package]]:
     return {s.key: sorted(packages, key=s.order) for s in SORTS}
 
 
-def package_rows(site: Site) -> dict[int, Markup]:
-    """Each package's list row (a <tr>), rendered once."""
-    template = site.env.get_template("_package_row.html")
-    return {p.id: Markup(template.render(p=p, href=site.href(site.package_path(p)),
-                                          category=site.category(p).title, summary=description_of(p),
-                                          deprecated=bool(p.extra and p.extra.date_deprecated)))
-            for p in site.snapshot.packages.values()}
+class PackageRows(dict):
+    """Package id -> its list row (a <tr>), rendered on first use, once per process."""
+
+    def __init__(self, site: Site) -> None:
+        super().__init__()
+        self.site = site
+        self.template = site.env.get_template("_package_row.html")
+
+    def __missing__(self, package_id: int) -> Markup:
+        site = self.site
+        p = site.snapshot.packages[package_id]
+        row = self[package_id] = Markup(self.template.render(
+            p=p, href=site.href(site.package_path(p)), category=site.category(p).title,
+            summary=description_of(p), deprecated=bool(p.extra and p.extra.date_deprecated)))
+        return row
 
 
 def window(page: int, pages: int) -> list[int | None]:
@@ -106,38 +114,38 @@ def window(page: int, pages: int) -> list[int | None]:
     return out
 
 
-def list_pages(site: Site, base: str, heading: str, intro: str, members: Callable[[Package], bool],
-               category: Category | None, orders: dict[str, list[Package]], rows: dict[int, Markup],
+def page_count(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def list_pages(site: Site, base: str, heading: str, intro: str, chosen: list[Package], sort: Sort,
+               numbers: range, category: Category | None, rows: dict[int, Markup],
                filters: Callable[[str], tuple[Tab, ...]]) -> Iterator[ListPage]:
-    """Every page of one list: each sort order, each page of it."""
-    for sort in SORTS:
-        chosen = [p for p in orders[sort.key] if members(p)]
-        pages = max(1, -(-len(chosen) // PAGE_SIZE))
-        for n in range(1, pages + 1):
-            path = list_path(base, sort.key, n)
-            chunk = chosen[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]
-            title = heading if n == 1 else f"{heading} (page {n} of {pages})"
-            if sort.key != DEFAULT_SORT:
-                title = f"{title}, by {sort.label.lower()}"
-            crumbs = [Link("Home", site.href("/")), Link("Packages", site.href("/packages/"))]
-            if category is not None:
-                crumbs = [Link("Home", site.href("/")), Link("Categories", site.href("/categories/"))]
-            crumbs.append(Link(heading))
-            numbers = tuple(Link("…") if i is None else
+    """Pages `numbers` (from 1) of one list in one sort order; `chosen` is the list in that order."""
+    pages = page_count(len(chosen))
+    crumbs = [Link("Home", site.href("/")), Link("Categories", site.href("/categories/")) if category
+              else Link("Packages", site.href("/packages/")), Link(heading)]
+    sorts = tuple(Tab(s.label, site.href(list_path(base, s.key, 1)), s.key == sort.key) for s in SORTS)
+    for n in numbers:
+        path = list_path(base, sort.key, n)
+        chunk = chosen[(n - 1) * PAGE_SIZE:n * PAGE_SIZE]
+        title = heading if n == 1 else f"{heading} (page {n} of {pages})"
+        if sort.key != DEFAULT_SORT:
+            title = f"{title}, by {sort.label.lower()}"
+        pager_links = tuple(Link("…") if i is None else
                             Link(str(i), None if i == n else site.href(list_path(base, sort.key, i)))
                             for i in window(n, pages))
-            yield ListPage(
-                page=site.meta(path, title, intro, breadcrumbs=tuple(crumbs),
-                               nav="Categories" if category else "Packages"),
-                heading=heading, intro=intro, total=len(chosen), first=(n - 1) * PAGE_SIZE + 1,
-                last=(n - 1) * PAGE_SIZE + len(chunk),
-                rows=Markup("".join(rows[p.id] for p in chunk)),
-                sorts=tuple(Tab(s.label, site.href(list_path(base, s.key, 1)), s.key == sort.key)
-                            for s in SORTS),
-                filters=filters(sort.key),
-                pager=Pager(n, pages, site.href(list_path(base, sort.key, n - 1)) if n > 1 else None,
-                            site.href(list_path(base, sort.key, n + 1)) if n < pages else None, numbers),
-            )
+        yield ListPage(
+            page=site.meta(path, title, intro, breadcrumbs=tuple(crumbs),
+                           nav="Categories" if category else "Packages"),
+            heading=heading, intro=intro, total=len(chosen), first=(n - 1) * PAGE_SIZE + 1,
+            last=(n - 1) * PAGE_SIZE + len(chunk),
+            rows=Markup("".join(rows[p.id] for p in chunk)),
+            sorts=sorts,
+            filters=filters(sort.key),
+            pager=Pager(n, pages, site.href(list_path(base, sort.key, n - 1)) if n > 1 else None,
+                        site.href(list_path(base, sort.key, n + 1)) if n < pages else None, pager_links),
+        )
 
 
 def category_filters(site: Site, current: Category | None) -> Callable[[str], tuple[Tab, ...]]:
