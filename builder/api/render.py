@@ -187,7 +187,8 @@ class _SearchParts:
     """`/api/v4/search/?q=`: the vocabulary's answers, cut into SEARCH_PARTS parts.
 
     `prepare` builds the index once, in the build's main process before workers fork (only
-    when some search part runs); terms that share an answer stay in the same part."""
+    when some search part runs); terms that share an answer, or their trigrams (see
+    `search.sharing_key`), stay in the same part."""
 
     def __init__(self, snap: Snapshot, base: str) -> None:
         self.snap = snap
@@ -202,7 +203,7 @@ class _SearchParts:
         self.index = search.SearchIndex(rows)
         groups: dict[str, list[str]] = {}
         for term in sorted(search.vocabulary(self.snap, rows)):
-            groups.setdefault(search.answer_key(term), []).append(term)
+            groups.setdefault(search.sharing_key(term), []).append(term)
         self.groups = [terms for _, terms in sorted(groups.items())]
 
     def files(self, n: int) -> Iterator[Output]:

@@ -10,15 +10,27 @@ emojized. `weight`, `created` and `modified` come from the snapshot's search row
 the live index); without them they are computed (see docs/api.md).
 
 How one query stays cheap (thousands are answered per build), with the same answer as scoring
-every row:
+every row (tests/search/test_api_search_bruteforce.py holds it to that):
 
+- rows get positions in (weight desc, title, row) order, and what ranking needs of a row is a
+  numpy array over positions; a row matched by trigrams alone scores -0.02·weight, so such
+  rows' scores ascend with their positions;
 - full-text matches come from postings (lexeme -> rows) and, for the prefix match, a range of
-  the sorted lexemes; ts_rank of one lexeme in one row is computed once and cached;
-- trigram matches (similarity >= 0.2, i.e. 6·|A∩B| >= |A|+|B|) come from trigram -> rows
-  bitsets (Python ints) added up in bit slices, then compared per row size;
-- rows get bit numbers in (weight desc, title, row) order, so rows found by trigrams alone
-  (rank 0: ordered by weight, similarity, title) are taken a weight class at a time, stopping
-  when 20 are certain; only the candidates that can reach the top 20 get a similarity.
+  the sorted lexemes; ts_rank of a lexeme (or a prefix) in its rows is computed once, in
+  Python, and cached as arrays; the other words of a query are looked up in the rows of its
+  rarest word;
+- trigram sets are slots: every title, and the slugs whose trigrams differ from their title's.
+  A trigram found in many slots is a 0/1 row of a uint8 matrix, a rarer one a list of slots;
+  adding up the query's ones gives |A∩B| for every slot. Similarity >= 0.2 is tested in
+  integers, 6·|A∩B| >= |A|+|B| (as |A∩B| >= the least passing count, per slot), and
+  similarities are the same float division `_similarity` does;
+- the answer is the best 20 of the full-text rows (score -(ts_rank + 0.02·weight)) and of the
+  first trigram matches, ordered by (score, -similarity, title, row) in one lexsort. The first
+  k trigram matches are the first k by position, except within the weight class of the k-th,
+  where the most similar are picked (narrowed by similarity floors, then partitioned);
+- terms with the same words (differing in case or punctuation) have the same trigrams:
+  `answers` asks for them one after the other (`sharing_key`) and the last trigram side is
+  reused.
 """
 
 from __future__ import annotations
@@ -30,6 +42,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import emoji
+import numpy as np
 import snowballstemmer
 
 from ..model import SearchRow, Snapshot
@@ -53,13 +66,19 @@ doing a an the and but if or because as until while of at by for with about agai
 through during before after above below to from up down in out on off over under again further
 then once here there when where why how all any both each few more most other some such no nor
 not only own same so than too very s t can will just don should now""".split())
-# Similarity thresholds (numerator, denominator) tried, highest first, to pick the best few of a
-# weight class with many trigram matches without computing every similarity.
-LADDER = ((4, 5), (2, 3), (3, 5), (1, 2), (9, 20), (2, 5), (7, 20), (1, 3), (3, 10), (11, 40), (1, 4),
-          (9, 40), (2, 9))
+# Tuning only (answers do not depend on them): a trigram in more than 1/DENSE of the slots is a
+# matrix row; full-text results of at most SMALL rows are combined in plain Python; FLOORS are
+# the similarities tried, highest first, to narrow many rows tied on score.
+DENSE = 64
+SMALL = 64
+FLOORS = (0.9, 0.75, 0.6, 0.5, 0.4, 0.3, 0.25)
 
 _stemmer = snowballstemmer.stemmer("english")
 _STEMS: dict[str, str] = {}
+_WORD_LEXEMES: dict[str, tuple[str, ...]] = {}
+_WORD_TRIGRAMS: dict[str, frozenset[str]] = {}
+
+_Hits = tuple[tuple[int, float], ...]  # (position, weight) of a lexeme's occurrences in a row
 
 
 def stem(word: str) -> str:
@@ -70,25 +89,37 @@ def stem(word: str) -> str:
     return found
 
 
+def _word_lexemes(word: str) -> tuple[str, ...]:
+    """The lexemes of one lower-cased word (a hyphenated word, then its parts), memoised."""
+    found = _WORD_LEXEMES.get(word)
+    if found is None:
+        parts = HYPHEN_RE.split(word)
+        tokens = [word] if len(parts) == 1 else [word, *parts]
+        found = _WORD_LEXEMES[word] = tuple("" if t in STOP_WORDS else stem(t) for t in tokens)
+    return found
+
+
 def _lexemes(text: str) -> list[str]:
     """The lexemes of a text in position order (a hyphenated word, then its parts); '' for a stop word."""
     out: list[str] = []
+    memo = _WORD_LEXEMES
     for word in WORD_RE.findall(text.lower()):
-        parts = HYPHEN_RE.split(word)
-        for token in ([word] if len(parts) == 1 else [word, *parts]):
-            out.append("" if token in STOP_WORDS else stem(token))
+        found = memo.get(word)
+        out += found if found is not None else _word_lexemes(word)
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class _Doc:
     row: SearchRow
-    positions: dict[str, list[tuple[int, float]]]  # lexeme -> [(position, weight)]
+    positions: dict[str, _Hits]  # lexeme -> its hits
     body: bytes
 
 
-def _index(row: SearchRow) -> dict[str, list[tuple[int, float]]]:
-    positions: dict[str, list[tuple[int, float]]] = defaultdict(list)
+def _index(row: SearchRow) -> dict[str, _Hits]:
+    """lexeme -> its hits in the row. Tuples, not lists: the garbage collector stops tracking
+    them, so millions of hits do not slow down every collection of the build."""
+    positions: dict[str, list[tuple[int, float]]] = {}
     offset = 0
     for text, label in ((row.title, "A"), (row.slug, "B"), (row.description, "C"),
                         (row.category, "D"), (row.participants, "D")):
@@ -96,14 +127,18 @@ def _index(row: SearchRow) -> dict[str, list[tuple[int, float]]]:
             continue
         lexemes = _lexemes(text)
         weight = RANK_WEIGHTS[label]
-        for i, lex in enumerate(lexemes, 1):
+        for i, lex in enumerate(lexemes, offset + 1):
             if lex:
-                positions[lex].append((offset + i, weight))
+                hits = positions.get(lex)
+                if hits is None:
+                    positions[lex] = [(i, weight)]
+                else:
+                    hits.append((i, weight))
         offset += len(lexemes)
-    return positions
+    return {lex: tuple(hits) for lex, hits in positions.items()}
 
 
-def _rank_term(hits: list[tuple[int, float]]) -> float:
+def _rank_term(hits: Sequence[tuple[int, float]]) -> float:
     """PostgreSQL calc_rank_or for one query term."""
     resj, wjm, jm = 0.0, -1.0, 0
     for j, (_, w) in enumerate(sorted(hits)):
@@ -113,16 +148,30 @@ def _rank_term(hits: list[tuple[int, float]]) -> float:
     return (wjm + resj - wjm / ((jm + 1) * (jm + 1))) / 1.64493406685
 
 
+_ONE_HIT_RANK = {w: _rank_term([(1, w)]) for w in RANK_WEIGHTS.values()}  # depends on the weight only
+
+
+def _hits_rank(hits: _Hits) -> float:
+    """_rank_term, looked up for a single hit (the most common case)."""
+    return _ONE_HIT_RANK[hits[0][1]] if len(hits) == 1 else _rank_term(hits)
+
+
 def _trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: those of each word, lower-cased, with two spaces before and one after."""
     grams: set[str] = set()
+    memo = _WORD_TRIGRAMS
     for word in TRIGRAM_WORD_RE.findall(text.lower()):
-        padded = f"  {word} "
-        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+        found = memo.get(word)
+        if found is None:
+            padded = f"  {word} "
+            found = memo[word] = frozenset([padded[i:i + 3] for i in range(len(padded) - 2)])
+        grams |= found
     return grams
 
 
 def _similarity(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
-    """pg_trgm similarity: |a ∩ b| / |a ∪ b| (the union's size computed from the intersection's)."""
+    """pg_trgm similarity: |a ∩ b| / |a ∪ b| (the union's size computed from the intersection's).
+    `SearchIndex` does the same division on arrays."""
     if not a or not b:
         return 0.0
     common = len(a & b)
@@ -144,95 +193,27 @@ def result(row: SearchRow) -> dict[str, object]:
     }
 
 
-def _bits(x: int) -> Iterator[int]:
-    """The set bits of x, lowest first."""
-    while x:
-        low = x & -x
-        yield low.bit_length() - 1
-        x ^= low
+_Ranked = tuple[np.ndarray, np.ndarray]  # (positions ascending, ts_rank at each)
+_NONE = np.zeros(0, dtype=np.intp)
 
 
-def _mask(bits: Iterable[int]) -> int:
-    x = 0
-    for b in bits:
-        x |= 1 << b
-    return x
+@dataclass
+class _TrigramMatch:
+    """The trigram side of a query: its trigrams, the mask of the rows they match (None when no
+    row shares one), every row's similarity, and the first matches in order once asked for
+    (`best`: the first `best_k`, or all of them if fewer)."""
+
+    grams: frozenset[str]
+    similar: np.ndarray | None
+    similarity: np.ndarray
+    best: np.ndarray
+    best_k: int
 
 
-class _TrigramField:
-    """trigram -> rows bitsets of one field (title or slug), and rows by trigram-set size."""
-
-    def __init__(self, grams: Sequence[frozenset[str]]) -> None:
-        lists: dict[str, list[int]] = defaultdict(list)
-        by_size: dict[int, list[int]] = defaultdict(list)
-        for bit, gs in enumerate(grams):
-            for g in gs:
-                lists[g].append(bit)
-            if gs:
-                by_size[len(gs)].append(bit)
-        self.bitsets = {g: _mask(bits) for g, bits in lists.items()}
-        self.max_size = max(by_size, default=0)
-        # at_most[n]: rows whose trigram set has 1..n elements.
-        self.at_most = [0] * (self.max_size + 1)
-        acc = 0
-        for n in range(1, self.max_size + 1):
-            acc |= _mask(by_size.get(n, ()))
-            self.at_most[n] = acc
-
-    def counts(self, qgrams: set[str]) -> list[int]:
-        """Bit slices of |qgrams ∩ row grams| for every row (slices[j]: bit j of the count)."""
-        slices: list[int] = []
-        bitsets = self.bitsets
-        for g in qgrams:
-            x = bitsets.get(g, 0)
-            j = 0
-            while x:
-                if j == len(slices):
-                    slices.append(x)
-                    break
-                s = slices[j]
-                slices[j] = s ^ x
-                x &= s
-                j += 1
-        return slices
-
-    def at_least(self, ge: list[int], a: int, num: int, den: int) -> int:
-        """Rows whose similarity to a query of `a` trigrams is >= num/den (`ge` from `levels`).
-
-        c / (a + n - c) >= num/den  ⟺  c >= num·(a + n) / (num + den), n the row's size."""
-        out = 0
-        total = num + den
-        n = 1
-        top = min(self.max_size, (total * a) // num - a)  # beyond it the count would exceed a
-        while n <= top:
-            k = -(-num * (a + n) // total)
-            # every size up to `last` needs the same count k
-            last = min(top, (k * total) // num - a)
-            group = self.at_most[last] ^ self.at_most[n - 1]
-            if group and k < len(ge):
-                out |= group & ge[k]
-            n = last + 1
-        return out
-
-
-def levels(slices: list[int], a: int) -> list[int]:
-    """ge[k]: rows whose bit-sliced count is >= k, for k in 0..a (ge[0] is every row)."""
-    ge = [0] * (a + 1)
-    acc = 0
-    width = len(slices)
-    for k in range(min(a, (1 << width) - 1), 0, -1):
-        eq = -1
-        for j in range(width):
-            eq &= slices[j] if (k >> j) & 1 else ~slices[j]
-        acc |= eq
-        ge[k] = acc
-    ge[0] = -1
-    return ge
-
-
-# The order of results: -(rank + 0.02·weight), -similarity, title, row (the live order, the row
-# order for full ties), then the bit (unique with the row; only to find the row).
-_Key = tuple[float, float, str, int, int]
+def _within(rows: np.ndarray, sorted_rows: np.ndarray) -> np.ndarray:
+    """Which of `rows` are in `sorted_rows` (ascending, not empty)."""
+    at = np.minimum(sorted_rows.searchsorted(rows), len(sorted_rows) - 1)
+    return sorted_rows[at] == rows
 
 
 class SearchIndex:
@@ -241,143 +222,278 @@ class SearchIndex:
     def __init__(self, rows: Iterable[SearchRow]) -> None:
         rows = list(rows)
         order = sorted(range(len(rows)), key=lambda i: (-rows[i].weight, rows[i].title, i))
-        # docs[bit]: rows in (weight desc, title, row) order; `rownum` breaks the last ties.
+        # docs[pos]: rows in (weight desc, title, row) order; `rownum` is a row's place in `rows`.
         self.docs = [_Doc(rows[i], _index(rows[i]), dumps_v4(result(rows[i]))) for i in order]
         self.rownum = order
+        n = self.size = len(self.docs)
         self.weights = [d.row.weight for d in self.docs]
         self.titles = [d.row.title for d in self.docs]
-        # weight classes: (score of a trigram-only match, first bit, end bit)
-        self.classes: list[tuple[float, int, int]] = []
-        for bit, w in enumerate(self.weights):
-            if not self.classes or self.weights[self.classes[-1][1]] != w:
-                if self.classes:
-                    s, lo, _ = self.classes[-1]
-                    self.classes[-1] = (s, lo, bit)
-                self.classes.append((-(0.0 + WEIGHT_BOOST * w), bit, bit))
-        if self.classes:
-            s, lo, _ = self.classes[-1]
-            self.classes[-1] = (s, lo, len(self.docs))
-        postings: dict[str, list[tuple[int, list[tuple[int, float]]]]] = defaultdict(list)
-        for bit, doc in enumerate(self.docs):
+        # The order of results is by score -(rank + 0.02·weight), then similarity desc, then
+        # title and row: `tiebreak` is a row's place in (title, row) order. `boost` holds
+        # 0.02·weight computed by Python, so scores are the very floats of that definition.
+        self.boost = np.array([WEIGHT_BOOST * w for w in self.weights], dtype=np.float64)
+        self.trigram_score = -(0.0 + self.boost)  # the score of a trigram-only match; ascending
+        self.tiebreak = np.empty(n, dtype=np.intp)
+        self.tiebreak[sorted(range(n), key=lambda p: (self.titles[p], self.rownum[p]))] = np.arange(n)
+
+        postings: dict[str, list[tuple[int, _Hits]]] = defaultdict(list)
+        for pos, doc in enumerate(self.docs):
             for lex, hits in doc.positions.items():
-                postings[lex].append((bit, hits))
-        self.postings = dict(postings)
+                postings[lex].append((pos, hits))
+        self.postings = {lex: tuple(posting) for lex, posting in postings.items()}
         self.lexemes = sorted(self.postings)
-        self._ranks: dict[str, dict[int, float]] = {}
-        self._lexbits: dict[str, int] = {}
-        self.title_grams = [frozenset(_trigrams(d.row.title)) for d in self.docs]
-        self.slug_grams = [frozenset(_trigrams(d.row.slug)) for d in self.docs]
-        self.fields = (_TrigramField(self.title_grams), _TrigramField(self.slug_grams))
+        self._ranks: dict[str, _Ranked] = {}
+        self._prefixes: dict[str, _Ranked] = {}
+        self._init_trigrams()
+
+    def _init_trigrams(self) -> None:
+        n = self.size
+        # Slots: titles at 0..n-1, then the slugs whose trigrams differ from their title's
+        # (`slot[pos]` is pos for the others: most slugs are the title, lower-cased).
+        sets = [frozenset(_trigrams(d.row.title)) for d in self.docs]
+        slot = list(range(n))
+        for pos, doc in enumerate(self.docs):
+            if doc.row.slug.lower() != doc.row.title.lower():
+                grams = frozenset(_trigrams(doc.row.slug))
+                if grams != sets[pos]:
+                    slot[pos] = len(sets)
+                    sets.append(grams)
+        self.own_slug = np.flatnonzero(np.array(slot, dtype=np.intp) != np.arange(n))
+        self.gram_sizes = np.array([len(s) for s in sets], dtype=np.int64)
+        self._float_sizes = self.gram_sizes.astype(np.float64)
+        gram_slots: dict[str, list[int]] = defaultdict(list)
+        for at, grams in enumerate(sets):
+            for g in grams:
+                gram_slots[g].append(at)
+        common = sorted(g for g, at in gram_slots.items() if len(at) * DENSE > len(sets))
+        self.dense_grams = {g: i for i, g in enumerate(common)}
+        self.dense = np.zeros((len(common), len(sets)), dtype=np.uint8)
+        for i, g in enumerate(common):
+            self.dense[i, gram_slots[g]] = 1
+        self.gram_slots = {g: np.array(at, dtype=np.intp) for g, at in gram_slots.items() if g not in self.dense_grams}
+        self._need: dict[int, np.ndarray] = {}  # query trigram count -> least passing |A∩B| per slot
+        self._zeros = np.zeros(n)
+        self._zeros.flags.writeable = False
+        self._last_match: _TrigramMatch | None = None
 
     # -- full-text part ------------------------------------------------------------------
 
-    def _rank_of(self, lex: str) -> dict[int, float]:
-        ranks = self._ranks.get(lex)
-        if ranks is None:
-            ranks = self._ranks[lex] = {b: _rank_term(h) for b, h in self.postings.get(lex, ())}
-        return ranks
-
-    def _bits_of(self, lex: str) -> int:
-        x = self._lexbits.get(lex)
-        if x is None:
-            x = self._lexbits[lex] = _mask(b for b, _ in self.postings.get(lex, ()))
-        return x
-
-    def _fulltext(self, terms: list[str], stem_: str) -> dict[int, float]:
-        """bit -> ts_rank of every row the full-text part matches (all terms, or the prefix)."""
-        found: dict[int, float] = {}
-        if terms:
-            ranks = [self._rank_of(t) for t in terms]
-            if all(ranks):
-                smallest = min(ranks, key=len)
-                for b in smallest:
-                    if all(b in r for r in ranks):
-                        found[b] = sum(r[b] for r in ranks) / len(terms)
-        if stem_:
-            lo = bisect_left(self.lexemes, stem_)
-            hi = lo
-            lexemes = self.lexemes
-            while hi < len(lexemes) and lexemes[hi].startswith(stem_):
-                hi += 1
-            if hi - lo == 1:
-                for b, r in self._rank_of(lexemes[lo]).items():
-                    found[b] = max(found.get(b, 0.0), r)
-            elif hi > lo:
-                merged: dict[int, list[tuple[int, float]]] = {}
-                for lex in lexemes[lo:hi]:
-                    for b, hits in self.postings[lex]:
-                        if b in merged:
-                            merged[b] = merged[b] + hits
-                        else:
-                            merged[b] = hits
-                for b, hits in merged.items():
-                    found[b] = max(found.get(b, 0.0), _rank_term(hits))
+    def _ranked(self, lex: str) -> _Ranked:
+        """The rows holding a lexeme and its ts_rank in each."""
+        found = self._ranks.get(lex)
+        if found is None:
+            posting = self.postings.get(lex, ())
+            found = self._ranks[lex] = (np.array([p for p, _ in posting], dtype=np.intp),
+                                        np.array([_hits_rank(h) for _, h in posting], dtype=np.float64))
         return found
+
+    def _prefixed(self, stem_: str) -> _Ranked:
+        """The rows holding a lexeme that starts with stem_, ranked over all such lexemes' hits."""
+        found = self._prefixes.get(stem_)
+        if found is not None:
+            return found
+        lexemes = self.lexemes
+        lo = bisect_left(lexemes, stem_)
+        hi = bisect_left(lexemes, stem_ + "\U0010ffff", lo)  # and step over any going on with U+10FFFF
+        while hi < len(lexemes) and lexemes[hi].startswith(stem_):
+            hi += 1
+        if hi - lo == 1:
+            found = self._ranked(lexemes[lo])
+        else:
+            merged: dict[int, _Hits] = {}
+            for lex in lexemes[lo:hi]:
+                for p, hits in self.postings[lex]:
+                    merged[p] = merged[p] + hits if p in merged else hits
+            at = sorted(merged)
+            found = (np.array(at, dtype=np.intp), np.array([_rank_term(merged[p]) for p in at], dtype=np.float64))
+        self._prefixes[stem_] = found
+        return found
+
+    def _fulltext(self, terms: list[str], stem_: str) -> _Ranked:
+        """The rows the full-text part matches (all terms, or the prefix) and their ts_rank."""
+        found = _NONE, np.zeros(0)
+        if len(terms) == 1:
+            found = self._ranked(terms[0])
+        elif terms:
+            found = self._all_of(terms)
+        if stem_:
+            found = self._higher(found, self._prefixed(stem_))
+        return found
+
+    def _all_of(self, terms: list[str]) -> _Ranked:
+        """The rows holding every term, ranked by the mean of the terms' ranks (added up in term
+        order, as sum() does)."""
+        postings = [self.postings.get(t, ()) for t in terms]
+        rarest = min(postings, key=len)
+        if len(rarest) <= SMALL:  # look the other terms up among the rows' own lexemes
+            rows: list[int] = []
+            ranks: list[float] = []
+            for p, _ in rarest:
+                hits = self.docs[p].positions
+                if all(t in hits for t in terms):
+                    rows.append(p)
+                    ranks.append(sum(_hits_rank(hits[t]) for t in terms) / len(terms))
+            return np.array(rows, dtype=np.intp), np.array(ranks, dtype=np.float64)
+        ranked = [self._ranked(t) for t in terms]
+        at = min((at for at, _ in ranked), key=len)
+        for other, _ in ranked:
+            at = at[_within(at, other)]
+        total = np.zeros(len(at))
+        for other, rank in ranked:
+            total += rank[other.searchsorted(at)]
+        return at, total / len(terms)
+
+    def _higher(self, one: _Ranked, other: _Ranked) -> _Ranked:
+        """The rows of either, each with the higher of its two ranks (a missing one counts as 0)."""
+        if one is other or not len(other[0]):
+            return one
+        if not len(one[0]):
+            return other
+        if len(one[0]) + len(other[0]) <= SMALL:
+            merged = dict(zip(one[0].tolist(), one[1].tolist(), strict=True))
+            for p, r in zip(other[0].tolist(), other[1].tolist(), strict=True):
+                merged[p] = max(merged.get(p, 0.0), r)
+            at = sorted(merged)
+            return np.array(at, dtype=np.intp), np.array([merged[p] for p in at], dtype=np.float64)
+        rank = np.zeros(self.size)
+        rank[one[0]] = one[1]
+        rank[other[0]] = np.maximum(rank[other[0]], other[1])
+        member = np.zeros(self.size, dtype=bool)
+        member[one[0]] = True
+        member[other[0]] = True
+        at = np.flatnonzero(member)
+        return at, rank[at]
+
+    # -- trigram part --------------------------------------------------------------------
+
+    def _trigram_match(self, qgrams: set[str]) -> _TrigramMatch:
+        """The trigram side of a query; the last one is kept for the next query."""
+        last = self._last_match
+        if last is not None and last.grams == qgrams:
+            return last
+        counts = self._counts(qgrams) if qgrams else None
+        if counts is None:
+            match = _TrigramMatch(frozenset(qgrams), None, self._zeros, _NONE, 0)
+        else:
+            match = _TrigramMatch(frozenset(qgrams), self._similar(counts, len(qgrams)),
+                                  self._similarities(counts, len(qgrams)), _NONE, 0)
+        self._last_match = match
+        return match
+
+    def _counts(self, qgrams: set[str]) -> np.ndarray | None:
+        """|qgrams ∩ trigrams| of every slot; None when no slot holds any of them."""
+        dense = [self.dense_grams[g] for g in qgrams if g in self.dense_grams]
+        sparse = [self.gram_slots[g] for g in qgrams if g in self.gram_slots]
+        if not dense and not sparse:
+            return None
+        dtype = np.uint8 if len(qgrams) < 255 else np.int32  # a count is at most len(qgrams)
+        counts = np.add.reduce(self.dense[dense], axis=0, dtype=dtype)
+        for slots in sparse:  # no slot twice in one list
+            counts[slots] += 1
+        return counts
+
+    def _similar(self, counts: np.ndarray, a: int) -> np.ndarray:
+        """The mask of the rows whose title or slug has similarity >= 0.2 to the query's `a`
+        trigrams: 6·|A∩B| >= |A|+|B|, tested in integers."""
+        need = self._need.get(a)
+        if need is None:
+            need = (a + self.gram_sizes + 5) // 6
+            if counts.dtype == np.uint8:  # a < 255: a count of 255 is as out of reach as more
+                need = np.minimum(need, 255)
+            need = self._need[a] = need.astype(counts.dtype)
+        passing = counts >= need
+        similar = passing[:self.size]
+        similar[self.own_slug] |= passing[self.size:]
+        similar.flags.writeable = False
+        return similar
+
+    def _similarities(self, counts: np.ndarray, a: int) -> np.ndarray:
+        """max(title, slug) similarity of every row: the division `_similarity` does, on exact
+        integers in float64 (the union is never empty: a > 0)."""
+        common = counts.astype(np.float64)
+        per_slot = common / (a + self._float_sizes - common)
+        similarity = per_slot[:self.size]
+        similarity[self.own_slug] = np.maximum(similarity[self.own_slug], per_slot[self.size:])
+        similarity.flags.writeable = False
+        return similarity
 
     # -- ranking -------------------------------------------------------------------------
 
-    def _similarity(self, qgrams: set[str], bit: int) -> float:
-        if not qgrams:
-            return 0.0
-        return max(_similarity(qgrams, self.title_grams[bit]), _similarity(qgrams, self.slug_grams[bit]))
+    def _top(self, q: str) -> np.ndarray:
+        """Positions of the rows answering q, best first (at most LIMIT)."""
+        q = q.strip()
+        if not q or not self.size:
+            return _NONE
+        terms = [t for t in _lexemes(q) if t]
+        stem_ = stem(q.lower()) if len(q) >= 3 and PREFIX_RE.match(q) is not None else ""
+        match = self._trigram_match(_trigrams(q) if len(q) >= 3 else set())
+        similarity = match.similarity
+        fulltext, rank = self._fulltext(terms, stem_)
+        rows, score = fulltext, -(rank + self.boost[fulltext])
+        if len(rows) > LIMIT:
+            rows, score = self._best(rows, score, similarity)
+        if match.similar is not None:
+            # The best rows matched by trigrams alone: the first trigram matches, but for the
+            # full-text matches among them (scored above, with their rank).
+            clash = np.count_nonzero(match.similar[fulltext])
+            trigram = self._trigram_best(match, LIMIT + clash)
+            if clash:
+                trigram = trigram[~_within(trigram, fulltext)]
+            trigram = trigram[:LIMIT]
+            rows, score = np.concatenate((rows, trigram)), np.concatenate((score, self.trigram_score[trigram]))
+        return rows[np.lexsort((self.tiebreak[rows], -similarity[rows], score))][:LIMIT]
 
-    def _key(self, bit: int, rank: float, qgrams: set[str]) -> _Key:
-        return (-(rank + WEIGHT_BOOST * self.weights[bit]), -self._similarity(qgrams, bit),
-                self.titles[bit], self.rownum[bit], bit)
+    def _best(self, rows: np.ndarray, score: np.ndarray,
+              similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The LIMIT best of `rows` and their scores, in no order."""
+        cut = np.partition(score, LIMIT - 1)[LIMIT - 1]
+        ahead = score < cut
+        tied = self._most_similar(rows[score == cut], LIMIT - np.count_nonzero(ahead), similarity)
+        return np.concatenate((rows[ahead], tied)), np.concatenate((score[ahead], np.full(len(tied), cut)))
+
+    def _trigram_best(self, match: _TrigramMatch, k: int) -> np.ndarray:
+        """The trigram matches in order (score, similarity, title, row): the first k at least, or all."""
+        if k <= match.best_k or len(match.best) < match.best_k:
+            return match.best
+        assert match.similar is not None
+        rows = np.flatnonzero(match.similar)  # ascending positions: ascending scores
+        if len(rows) > k:
+            # Rows scoring better than the k-th are in; then the most similar of those tied with it.
+            cut = self.trigram_score[rows[k - 1]]
+            below = rows.searchsorted(self.trigram_score.searchsorted(cut, "left"))
+            upto = rows.searchsorted(self.trigram_score.searchsorted(cut, "right"))
+            rows = np.concatenate((rows[:below], self._most_similar(rows[below:upto], k - below, match.similarity)))
+        match.best = rows[np.lexsort((self.tiebreak[rows], -match.similarity[rows], self.trigram_score[rows]))]
+        match.best_k = k
+        return match.best
+
+    def _most_similar(self, rows: np.ndarray, need: int, similarity: np.ndarray) -> np.ndarray:
+        """The `need` rows of `rows` with the highest similarity, ties broken by title and row."""
+        if len(rows) <= need:
+            return rows
+        sim = similarity[rows]
+        if len(rows) > 4 * need:
+            for floor in FLOORS:  # every row as similar as the need-th is at least at this floor
+                keep = sim >= floor
+                if np.count_nonzero(keep) >= need:
+                    rows, sim = rows[keep], sim[keep]
+                    break
+        level = np.partition(sim, len(rows) - need)[len(rows) - need]  # the need-th highest
+        over = rows[sim > level]
+        even = rows[sim == level]
+        rest = need - len(over)
+        if len(even) > rest:
+            even = even[np.argpartition(self.tiebreak[even], rest - 1)[:rest]]
+        return np.concatenate((over, even))
 
     def query(self, q: str) -> list[_Doc]:
-        q = q.strip()
-        if not q:
-            return []
-        terms = [t for t in _lexemes(q) if t]
-        prefix = len(q) >= 3 and PREFIX_RE.match(q) is not None
-        stem_ = stem(q.lower()) if prefix else ""
-        qgrams = _trigrams(q) if len(q) >= 3 else set()
-        found = self._fulltext(terms, stem_)
-        if len(found) > LIMIT:  # similarity only for the rows whose score can reach the top
-            scores = sorted(-(r + WEIGHT_BOOST * self.weights[b]) for b, r in found.items())
-            cut = scores[LIMIT - 1]
-            keys = sorted(self._key(b, r, qgrams) for b, r in found.items()
-                          if -(r + WEIGHT_BOOST * self.weights[b]) <= cut)
-        else:
-            keys = sorted(self._key(b, r, qgrams) for b, r in found.items())
-        if qgrams:
-            keys += self._trigram_only(qgrams, found, keys[LIMIT - 1] if len(keys) >= LIMIT else None)
-            keys.sort()
-        return [self.docs[k[4]] for k in keys[:LIMIT]]
-
-    def _trigram_only(self, qgrams: set[str], found: dict[int, float],
-                      worst: _Key | None) -> list[_Key]:
-        """Keys of the rows matched by trigrams alone that can still reach the top LIMIT."""
-        a = len(qgrams)
-        slices = [levels(f.counts(qgrams), a) for f in self.fields]
-        passing = 0
-        for field, s in zip(self.fields, slices, strict=True):
-            passing |= field.at_least(s, a, 1, 5)
-        passing &= ~_mask(found)
-        out: list[_Key] = []
-        for score, lo, hi in self.classes:
-            if len(out) >= LIMIT or (worst is not None and score > worst[0]):
-                break
-            m = (passing >> lo) & ((1 << (hi - lo)) - 1)
-            if not m:
-                continue
-            need = LIMIT - len(out)
-            if m.bit_count() > need + 4:
-                for num, den in LADDER:
-                    narrower = 0
-                    for field, s in zip(self.fields, slices, strict=True):
-                        narrower |= field.at_least(s, a, num, den) >> lo
-                    narrower &= m
-                    if narrower.bit_count() >= need:
-                        m = narrower
-                        break
-            keys = sorted(self._key(b + lo, 0.0, qgrams) for b in _bits(m))
-            out += keys[:need]
-        return out
+        """The rows answering q, in the live endpoint's order."""
+        return [self.docs[p] for p in self._top(q).tolist()]
 
     def answer(self, q: str) -> bytes:
-        return b"[" + b",".join(d.body for d in self.query(q)) + b"]"
+        """The JSON body of `/api/v4/search/?q=`."""
+        docs = self.docs
+        return b"[" + b",".join([docs[p].body for p in self._top(q).tolist()]) + b"]"
 
 
 # Which texts give vocabulary terms. Whole titles and slugs and the lower-cased words of titles
@@ -412,17 +528,20 @@ def answer_key(term: str) -> str:
     return term.lower() if term.isascii() else term
 
 
+def sharing_key(term: str) -> str:
+    """Terms with the same sharing key have the same trigrams, so `SearchIndex` reuses the
+    trigram side of one for the next; terms with the same answer key have the same sharing key."""
+    return " ".join(TRIGRAM_WORD_RE.findall(term.lower()))
+
+
 def answers(terms: Iterable[str], index: SearchIndex) -> dict[str, bytes]:
-    """term -> its answer, each distinct answer computed once."""
-    cache: dict[str, bytes] = {}
-    out: dict[str, bytes] = {}
+    """term -> its answer, each distinct answer computed once (in sharing key order)."""
+    terms = list(terms)
+    first: dict[str, str] = {}  # answer key -> the term its answer is computed for
     for term in terms:
-        key = answer_key(term)
-        body = cache.get(key)
-        if body is None:
-            body = cache[key] = index.answer(term)
-        out[term] = body
-    return out
+        first.setdefault(answer_key(term), term)
+    cache = {key: index.answer(first[key]) for key in sorted(first, key=lambda k: (sharing_key(k), k))}
+    return {term: cache[answer_key(term)] for term in terms}
 
 
 def files(answered: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:

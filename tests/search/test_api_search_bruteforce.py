@@ -1,0 +1,158 @@
+"""`/api/v4/search/` answers against a brute-force reference that scores every row.
+
+The reference follows the rules of builder/api/search.py's docstring literally (no postings,
+trigram counts over arrays, weight classes or early stops), so the index's shortcuts must give
+the same bytes for every vocabulary term of a generated snapshot and for a few awkward queries.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+import pytest
+
+from bench.generate import generate_snapshot
+from builder.api import search
+from builder.api.jsonenc import dumps_v4
+from builder.api.search import PREFIX_RE, _lexemes, _rank_term, _trigrams, result, stem
+from builder.api.search_rows import search_rows
+from builder.model import SearchRow, Snapshot
+from builder.snapshot import load_snapshot
+
+SEED = 4242
+FIELDS = (("title", 1.0), ("slug", 0.4), ("description", 0.2), ("category", 0.1), ("participants", 0.1))
+
+
+@dataclass
+class _Row:
+    row: SearchRow
+    rownum: int
+    hits: dict[str, list[tuple[int, float]]]  # lexeme -> [(position, weight)]
+    title_grams: set[str]
+    slug_grams: set[str]
+    body: bytes
+
+
+def _prepare(rows: list[SearchRow]) -> list[_Row]:
+    """Each row's lexemes with their (position, weight), trigram sets and JSON."""
+    out = []
+    for n, row in enumerate(rows):
+        hits: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        offset = 0
+        for field, weight in FIELDS:
+            text = getattr(row, field)
+            if not text:
+                continue
+            lexemes = _lexemes(text)
+            for i, lex in enumerate(lexemes, 1):
+                if lex:  # a stop word keeps its position but is no lexeme
+                    hits[lex].append((offset + i, weight))
+            offset += len(lexemes)
+        out.append(_Row(row, n, dict(hits), _trigrams(row.title), _trigrams(row.slug), dumps_v4(result(row))))
+    return out
+
+
+def _sim(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
+
+
+def _similar(a: set[str], b: set[str]) -> bool:
+    return bool(a and b) and Fraction(len(a & b), len(a | b)) >= Fraction(1, 5)
+
+
+def naive_answer(prepared: list[_Row], q: str) -> bytes:
+    """Score every row by the documented rules, sort all matches, keep the first 20."""
+    q = q.strip()
+    if not q:
+        return b"[]"
+    terms = [t for t in _lexemes(q) if t]
+    stem_ = stem(q.lower()) if len(q) >= 3 and PREFIX_RE.match(q) else ""
+    qgrams = _trigrams(q) if len(q) >= 3 else set()
+    keys = []
+    for r in prepared:
+        matched, rank = False, 0.0
+        if terms and all(t in r.hits for t in terms):
+            matched, rank = True, sum(_rank_term(r.hits[t]) for t in terms) / len(terms)
+        if stem_:
+            hits = [h for lex, hs in r.hits.items() if lex.startswith(stem_) for h in hs]
+            if hits:
+                matched, rank = True, max(rank, _rank_term(hits))
+        if qgrams and (_similar(qgrams, r.title_grams) or _similar(qgrams, r.slug_grams)):
+            matched = True
+        if matched:
+            similarity = max(_sim(qgrams, r.title_grams), _sim(qgrams, r.slug_grams))
+            keys.append((-(rank + search.WEIGHT_BOOST * r.row.weight), -similarity, r.row.title, r.rownum))
+    keys.sort()
+    return b"[" + b",".join(prepared[k[3]].body for k in keys[:search.LIMIT]) + b"]"
+
+
+@pytest.fixture(scope="module")
+def snap(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    out = tmp_path_factory.mktemp("bruteforce") / "data"
+    generate_snapshot(out, 400, 30, SEED)
+    return load_snapshot(out)
+
+
+def _queries(snap: Snapshot, rows: list[SearchRow]) -> list[str]:
+    """Every vocabulary term, and awkward ones: blank, short, non-ASCII, several words, stop
+    words, misspelt titles, one of more than 255 trigrams."""
+    rng = random.Random(SEED)
+    titles = sorted(r.title for r in rows if len(r.title) >= 6)
+    misspelt = []
+    for title in rng.sample(titles, 5):
+        i = rng.randrange(1, len(title) - 2)
+        misspelt.append(title[:i] + title[i + 1] + title[i] + title[i + 2:])
+    extra = ["", "   ", "dj", "DJ", "ünïcode", "日本語", "django rest framework", "the", "the and", "rest-framework",
+             "  django  ", "django_admin", "admin panel", "xyzzyq", "Django-REST", "api fast", "databse",
+             "django django", "---", " ".join(titles[:60]), *misspelt]
+    return sorted(search.vocabulary(snap, rows)) + extra
+
+
+def _weighted(rows: list[SearchRow]) -> list[SearchRow]:
+    """The same rows with a few weight classes (a dump's live weights), so scores mix rank and
+    weight, and a few with an empty title, slug or description."""
+    rng = random.Random(SEED)
+    out = [replace(r, weight=rng.choice((0, 0, 0, 7, 20, 33, 50, 65, 100))) for r in rows]
+    out[3] = replace(out[3], title="")
+    out[5] = replace(out[5], slug="")
+    out[7] = replace(out[7], title="", slug="", description="")
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("weights", ["computed", "classes"])
+def test_every_term_as_brute_force(snap: Snapshot, weights: str) -> None:
+    rows = search_rows(snap)
+    if weights == "classes":
+        rows = _weighted(rows)
+    index = search.SearchIndex(rows)
+    prepared = _prepare(rows)
+    queries = _queries(snap, rows)
+    assert len(queries) > 500
+    got = search.answers(queries, index)  # as the build asks: its order, shared trigram sides
+    wrong = [q for q in queries if got[q] != naive_answer(prepared, q)]
+    assert not wrong, f"{len(wrong)} of {len(queries)} answers differ, e.g. {wrong[:10]}"
+    # One query at a time, on a fresh index, and `query` gives the rows `answer` writes, in order.
+    fresh = search.SearchIndex(rows)
+    for q in queries[::7]:
+        assert fresh.answer(q) == got[q]
+        assert b"[" + b",".join(d.body for d in fresh.query(q)) + b"]" == got[q]
+
+
+def test_naive_reference_finds_something(snap: Snapshot) -> None:
+    rows = search_rows(snap)
+    prepared = _prepare(rows)
+    title = max(rows, key=lambda r: (r.weight, r.title)).title
+    assert naive_answer(prepared, title).startswith(b'[{"description"')
+    assert naive_answer(prepared, "xyzzyq") == b"[]"
+
+
+def test_no_rows() -> None:
+    index = search.SearchIndex([])
+    assert index.answer("django") == index.answer("") == b"[]" and index.query("django") == []
