@@ -38,6 +38,7 @@ def render(ctx: BuildContext) -> Iterator[Output]:
 
 
 BUCKETS = 64  # parts per kind of detail file: an entity's bucket is its id % BUCKETS
+MEMO = 30_000  # encoded entities a process keeps for its next parts (bounds memory at any size)
 SEARCH_PARTS = 8  # the search terms are answered in this many parts
 
 
@@ -58,14 +59,15 @@ def parts(ctx: BuildContext) -> list[Part]:
     for kind in layout.V4_LISTS:
         ordered = list(reversed(getattr(snap, kind)))  # the live list order: newest id first
         digests = [getattr(deps, kind)[i] for i in ordered]
-        for fmt in (None, "json", "api"):
-            for limit, pages in _page_windows(len(ordered), fmt):
-                first, last = pages[0], pages[-1] + limit  # the entities these pages show
-                name = f"api/v4/{kind}/list/{fmt or 'plain'}/{limit}/{pages[0]}"
-                key = deps.key(name, len(ordered), *digests[first:last],
-                               browsable_template if fmt == "api" else b"")
-                out.append(Part(name, partial(data.list_pages, kind, fmt, limit, pages, ordered[first:last],
-                                              len(ordered)), key))
+        windows = sorted((pages[0], limit, fmt or "", pages) for fmt in (None, "json", "api")
+                         for limit, pages in _page_windows(len(ordered), fmt))
+        for first, limit, fmt_name, pages in windows:  # by offset: parts that show the same entities are neighbours
+            fmt = fmt_name or None
+            last = pages[-1] + limit  # the entities these pages show: ordered[first:last]
+            name = f"api/v4/{kind}/list/{fmt or 'plain'}/{limit}/{first}"
+            key = deps.key(name, len(ordered), *digests[first:last], browsable_template if fmt == "api" else b"")
+            out.append(Part(name, partial(data.list_pages, kind, fmt, limit, pages, ordered[first:last],
+                                          len(ordered)), key))
     search_parts = _SearchParts(snap, base)
     for n in range(SEARCH_PARTS):
         out.append(Part(f"api/v4/search/{n}", partial(search_parts.files, n), deps.key(deps.snapshot_digest),
@@ -132,7 +134,10 @@ class _V4Data:
         return found
 
     def entities(self, kind: str, fmt: str | None, ids: list[int]) -> list[v4.Entity]:
-        """Those entities of a kind, in the order given."""
+        """Those entities of a kind, in the order given (kept for the next parts, up to MEMO)."""
+        if sum(map(len, self._encoded.values())) > MEMO:
+            self._encoded.clear()
+            self._contents.clear()
         done = self._encoded.setdefault((kind, fmt), {})
         missing = [i for i in ids if i not in done]
         if missing:
@@ -243,6 +248,8 @@ class _V3Parts:
     def body(self, package_id: int) -> bytes:
         found = self._bodies.get(package_id)
         if found is None:
+            if len(self._bodies) > MEMO:
+                self._bodies.clear()
             p = self.snap.packages[package_id]
             found = self._bodies[package_id] = dumps_v3(v3.package(p, self.snap, self.raw))
         return found

@@ -25,6 +25,7 @@ from .context import description_of
 from .site import Link, PageMeta, Site
 
 PAGE_SIZE = 50
+ROWS_KEPT = 30_000  # rendered rows a process keeps (a list page's 50 rows are reused by other pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def sorted_orders(site: Site) -> dict[str, list[Package]]:
 
 
 class PackageRows(dict):
-    """Package id -> its list row (a <tr>), rendered on first use, once per process."""
+    """Package id -> its list row (a <tr>), rendered on first use and kept (up to ROWS_KEPT)."""
 
     def __init__(self, site: Site) -> None:
         super().__init__()
@@ -95,6 +96,8 @@ class PackageRows(dict):
         self.template = site.env.get_template("_package_row.html")
 
     def __missing__(self, package_id: int) -> Markup:
+        if len(self) > ROWS_KEPT:
+            self.clear()
         site = self.site
         p = site.snapshot.packages[package_id]
         row = self[package_id] = Markup(self.template.render(
