@@ -20,7 +20,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
@@ -30,7 +30,7 @@ from .deps import Deps
 from .errors import BuildError
 from .inputs import input_fingerprint
 from .model import Snapshot
-from .output import SiteWriter, WriteStats, read_state
+from .output import BuildState, SiteWriter, WriteStats, read_state
 from .settings import Settings
 from .snapshot import load_snapshot
 
@@ -53,6 +53,8 @@ class BuildContext:
 
     settings: Settings
     snapshot: Snapshot
+    previous: BuildState = field(default_factory=BuildState)  # what the last build of the output left
+    memo: dict = field(default_factory=dict)  # stages' notes about this build's tree, for the next build
 
     @cached_property
     def deps(self) -> Deps:
@@ -115,7 +117,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     snapshot = load_snapshot(settings.data_dir)
     gc.freeze()  # the snapshot lives for the whole build: keep the collector from re-scanning it
     try:
-        context = BuildContext(settings, snapshot)
+        context = BuildContext(settings, snapshot, BuildState() if force else state)
         parts: list[Part] = []
         for name, module in stage_modules():
             if progress:
@@ -128,6 +130,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state) as writer:
+            writer.memo = context.memo
             to_run = [p for p in parts if force or p.key is None or not writer.keep(p.name, p.key)]
             for prepare in dict.fromkeys(p.prepare for p in to_run if p.prepare):
                 prepare()

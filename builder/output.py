@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -30,7 +31,18 @@ import orjson
 from .errors import BuildError
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
 
-STATE_VERSION = 3
+STATE_VERSION = 4
+
+
+class Unchanged:
+    """An output whose bytes a part knows to be the live tree's: taken over without rendering.
+
+    `render` makes the bytes, for when the live file cannot be taken (missing or touched)."""
+
+    __slots__ = ("render",)
+
+    def __init__(self, render: Callable[[], bytes]) -> None:
+        self.render = render
 
 
 def check_site_path(path: str) -> str:
@@ -107,6 +119,7 @@ class BuildState:
     inputs: str | None = None
     live: Tree = field(default_factory=Tree)
     spare: Tree | None = None
+    memo: dict = field(default_factory=dict)  # what stages note about the live tree (see Unchanged)
 
     @property
     def files(self) -> dict[str, FileEntry]:
@@ -118,7 +131,7 @@ class BuildState:
 
     def to_json(self) -> bytes:
         return orjson.dumps({"version": STATE_VERSION, "inputs": self.inputs, "live": self.live.to_json(),
-                             "spare": self.spare.to_json() if self.spare else None})
+                             "spare": self.spare.to_json() if self.spare else None, "memo": self.memo})
 
 
 def _intact(root: Path, tree: Tree) -> bool:
@@ -142,7 +155,7 @@ def read_state(out_dir: Path) -> BuildState:
         if data.get("version") != STATE_VERSION:
             return BuildState()
         spare = Tree.from_json(data["spare"]) if data["spare"] else None
-        return BuildState(data["inputs"], Tree.from_json(data["live"]), spare)
+        return BuildState(data["inputs"], Tree.from_json(data["live"]), spare, data["memo"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return BuildState()
 
@@ -245,11 +258,15 @@ class SiteWriter:
 
     # -- files -------------------------------------------------------------------------------
 
-    def write(self, path: str, data: bytes | str, part: str = "") -> None:
+    def write(self, path: str, data: bytes | str | Unchanged, part: str = "") -> None:
         """Write one file, `path` relative to the site root with '/' separators."""
         rel = check_site_path(path)
         if rel in self._new:
             raise BuildError(f"two outputs claim the same file: {rel}")
+        if isinstance(data, Unchanged):
+            if self._take_live(rel, part):
+                return
+            data = data.render()
         blob = data.encode("utf-8") if isinstance(data, str) else data
         digest = content_hash(blob)
         current = self._target.get(rel)
@@ -266,6 +283,21 @@ class SiteWriter:
         self._new[rel] = entry
         self.stats.files += 1
         self.stats.bytes += len(blob)
+
+    def _take_live(self, rel: str, part: str) -> bool:
+        """Take over the live tree's file at rel, if it is there and untouched."""
+        live = self.live.files.get(rel)
+        if live is None:
+            return False
+        current = self._target.get(rel)
+        if not (current is not None and current.hash == live.hash and current.mtime == live.mtime):
+            if not self._link_live(rel, live):
+                return False
+            self.stats.reused += 1
+        self._new[rel] = FileEntry(live.hash, live.size, live.mtime, part)
+        self.stats.files += 1
+        self.stats.bytes += live.size
+        return True
 
     def _clear(self, rel: str) -> None:
         """Make room for a new file at rel in the tree being prepared (never write through a link)."""
@@ -352,6 +384,8 @@ class SiteWriter:
 
     # -- the swap ------------------------------------------------------------------------------
 
+    memo: dict | None = None  # the stages' notes about the new tree (kept with the state), if any
+
     def commit(self) -> None:
         """Remove what the new tree does not have, swap it in, keep the old one as the spare."""
         for rel in self._target.keys() - self._new.keys():
@@ -371,7 +405,7 @@ class SiteWriter:
         elif spare_dir.exists():
             shutil.rmtree(spare_dir, ignore_errors=True)
         live = Tree(_dir_id(self.out_dir), self._new, self._keys)
-        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, spare).to_json())
+        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, spare, self.memo or {}).to_json())
 
     def abort(self) -> None:
         if self._fresh:

@@ -8,12 +8,16 @@ needs are encoded on first use in each process, once per format.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from functools import cached_property, partial
 
+import orjson
+
 from ..build import BuildContext, Part
 from ..deps import Deps, digest
-from ..model import Category, Snapshot
+from ..model import Category, SearchRow, Snapshot
+from ..output import Unchanged
 from . import layout, search, v3, v4
 from .browsable import TEMPLATES, Browsable
 from .jsonenc import dumps_v3, dumps_v4
@@ -68,10 +72,7 @@ def parts(ctx: BuildContext) -> list[Part]:
             key = deps.key(name, len(ordered), *digests[first:last], browsable_template if fmt == "api" else b"")
             out.append(Part(name, partial(data.list_pages, kind, fmt, limit, pages, ordered[first:last],
                                           len(ordered)), key))
-    search_parts = _SearchParts(snap, base)
-    for n in range(SEARCH_PARTS):
-        out.append(Part(f"api/v4/search/{n}", partial(search_parts.files, n), deps.key(deps.snapshot_digest),
-                        prepare=search_parts.prepare))
+    out.extend(_SearchParts(ctx).parts())
     out.append(Part("api/v4/search/browsable", partial(_search_browsable, base), deps.key(browsable_template)))
     out.extend(_V3Parts(snap, deps).parts())
     return out
@@ -191,36 +192,115 @@ class _V4Data:
 class _SearchParts:
     """`/api/v4/search/?q=`: the vocabulary's answers, cut into SEARCH_PARTS parts.
 
-    `prepare` builds the index once, in the build's main process before workers fork (only
-    when some search part runs); terms that share an answer, or their trigrams (see
-    `search.sharing_key`), stay in the same part."""
+    A term's answer depends only on the rows that match it (and their order), so when few rows
+    changed since the last build, only the terms that a changed row matches, before or after
+    the change, are answered again; the others are taken over (`Unchanged`). The rows of the
+    live tree's answers are kept in the build state's memo to tell which changed.
 
-    def __init__(self, snap: Snapshot, base: str) -> None:
-        self.snap = snap
-        self.base = base
+    The index is built once, in the build's main process before workers fork, when some term
+    needs answering. Terms that share an answer, or their trigrams (see `search.sharing_key`),
+    stay in the same part."""
+
+    def __init__(self, ctx: BuildContext) -> None:
+        self.ctx = ctx
+        self.snap = ctx.snapshot
+        self.rows = search_rows(self.snap)
         self.index: search.SearchIndex | None = None
         self.groups: list[list[str]] = []
+        self.fresh: set[str] | None = None  # terms to answer again (None: all)
+        self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
+        self.digests = [digest(orjson.dumps(r)) for r in self.rows]
+        ctx.memo["search"] = {"code": ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
+                              "digests": [d.hex() for d in self.digests],
+                              "rows": [orjson.dumps(r).decode() for r in self.rows]}
+
+    def parts(self) -> list[Part]:
+        deps = self.ctx.deps
+        key = deps.key("search", deps.snapshot_digest)
+        return [Part(f"api/v4/search/{n}", partial(self.files, n), key, prepare=self.prepare)
+                for n in range(SEARCH_PARTS)]
 
     def prepare(self) -> None:
-        if self.index is not None:
+        if self.groups:
             return
-        rows = search_rows(self.snap)
-        self.index = search.SearchIndex(rows)
+        terms = sorted(search.vocabulary(self.snap, self.rows))
         groups: dict[str, list[str]] = {}
-        for term in sorted(search.vocabulary(self.snap, rows)):
+        for term in terms:
             groups.setdefault(search.sharing_key(term), []).append(term)
-        self.groups = [terms for _, terms in sorted(groups.items())]
+        self.groups = [group for _, group in sorted(groups.items())]
+        changed = self._changed_rows()
+        if changed is not None:
+            live = self.ctx.previous.live.files
+            self.fresh = {t for t in terms if layout.search_term_file(t) not in live}
+            # A row that changed in shown fields only ranks as before: its answers are the old ones
+            # with its new body. Any other change: the terms it matches, before or after, are answered.
+            shown_only = [(old, new) for old, new in changed if old and new and search.same_ranking(old, new)]
+            others = [row for pair in changed if pair not in shown_only for row in pair if row]
+            self.fresh |= search.terms_matching(terms, others)
+            for old, new in shown_only:
+                self._patch(search.terms_matching(terms, [new]) - self.fresh, old, new)
+        if self.fresh is None or self.fresh:
+            self._index()
+
+    def _patch(self, terms: set[str], old: SearchRow, new: SearchRow) -> None:
+        """Put a row's new body in the live answers that show it (or answer them again)."""
+        before, after = search.row_body(old), search.row_body(new)
+        root, live = self.ctx.settings.output_dir, self.ctx.previous.live.files
+        for term in terms:
+            path = layout.search_term_file(term)
+            body = self.patched.get(term)
+            if body is None:
+                try:
+                    st = os.stat(root / path)
+                    if (st.st_size, st.st_mtime_ns) != (live[path].size, live[path].mtime):
+                        raise OSError("not the file the state knows")
+                    body = (root / path).read_bytes()
+                except OSError:
+                    self.fresh.add(term)  # type: ignore[union-attr]
+                    continue
+            if before in body:
+                self.patched[term] = body.replace(before, after)
+
+    def _changed_rows(self) -> list[tuple[SearchRow | None, SearchRow | None]] | None:
+        """(old, new) versions of the rows that changed since the live tree's answers (None for
+        an added or removed row), or None when that cannot be told (no memo, other code) or too
+        many changed to be worth it."""
+        memo = self.ctx.previous.memo.get("search")
+        if not memo or memo.get("code") != self.ctx.deps.code.hex():
+            return None
+        old = {tuple(i): (bytes.fromhex(d), row) for i, d, row in zip(memo["ids"], memo["digests"], memo["rows"],
+                                                                       strict=True)}
+        new = {(r.item_type, r.id): (d, r) for r, d in zip(self.rows, self.digests, strict=True)}
+        changed_ids = sorted(i for i in old.keys() | new.keys() if old.get(i, (None,))[0] != new.get(i, (None,))[0])
+        if len(changed_ids) > max(50, len(self.rows) // 50):
+            return None
+        # The order of the unchanged rows breaks ties: it must be the same as before.
+        moved = set(changed_ids)
+        if [i for i in (tuple(x) for x in memo["ids"]) if i not in moved] != [i for i in new if i not in moved]:
+            return None
+        return [(SearchRow(**orjson.loads(old[i][1])) if i in old else None, new[i][1] if i in new else None)
+                for i in changed_ids]
+
+    def _index(self) -> search.SearchIndex:
+        if self.index is None:
+            self.index = search.SearchIndex(self.rows)
+        return self.index
 
     def files(self, n: int) -> Iterator[Output]:
         self.prepare()
-        assert self.index is not None
         terms = [t for group in self.groups[n::SEARCH_PARTS] for t in group]
         if n == 0:
             yield layout.v4_search(), b"[]"
             yield layout.v4_search("json"), b"[]"
-        answered = search.answers(terms, self.index)
+        fresh = terms if self.fresh is None else [t for t in terms if t in self.fresh]
+        answered = search.answers(fresh, self._index()) if fresh else {}
         for term in terms:
-            yield layout.search_term_file(term), answered[term]
+            found = answered.get(term) or self.patched.get(term)
+            yield layout.search_term_file(term), found if found is not None else \
+                Unchanged(partial(self._answer, term))
+
+    def _answer(self, term: str) -> bytes:
+        return self._index().answer(term)
 
 
 def _search_browsable(base: str) -> Iterator[Output]:

@@ -223,7 +223,7 @@ class SearchIndex:
         rows = list(rows)
         order = sorted(range(len(rows)), key=lambda i: (-rows[i].weight, rows[i].title, i))
         # docs[pos]: rows in (weight desc, title, row) order; `rownum` is a row's place in `rows`.
-        self.docs = [_Doc(rows[i], _index(rows[i]), dumps_v4(result(rows[i]))) for i in order]
+        self.docs = [_Doc(rows[i], _index(rows[i]), row_body(rows[i])) for i in order]
         self.rownum = order
         n = self.size = len(self.docs)
         self.weights = [d.row.weight for d in self.docs]
@@ -521,6 +521,56 @@ def vocabulary(snap: Snapshot, rows: Iterable[SearchRow] = ()) -> set[str]:
     if WITH_STEMS:
         terms.update(stem(w) for w in words)
     return {t for t in terms if t.strip() == t and not UNSAFE_TERM.search(t) and len(t.encode()) <= 200}
+
+
+def _similar_enough(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> bool:
+    """Trigram similarity >= 0.2, tested exactly: 6·|A∩B| >= |A|+|B|."""
+    return bool(a) and bool(b) and 6 * len(a & b) >= len(a) + len(b)
+
+
+def row_body(row: SearchRow) -> bytes:
+    """A row as it appears in answers."""
+    return dumps_v4(result(row))
+
+
+RANKED_FIELDS = ("item_type", "title", "slug", "description", "category", "participants", "weight")
+
+
+def same_ranking(old: SearchRow, new: SearchRow) -> bool:
+    """Whether two versions of a row match and rank the same for every query (they differ, if
+    at all, in fields answers only show)."""
+    return all(getattr(old, f) == getattr(new, f) for f in RANKED_FIELDS)
+
+
+def _has_prefix(ordered: list[str], stem_: str) -> bool:
+    """Whether a sorted list of lexemes holds one that starts with stem_."""
+    at = bisect_left(ordered, stem_)
+    return at < len(ordered) and ordered[at].startswith(stem_)
+
+
+def terms_matching(terms: Iterable[str], rows: Sequence[SearchRow]) -> set[str]:
+    """The terms that one of `rows` matches (full text, prefix or trigrams), as `SearchIndex`
+    matches them: a term no changed row matches before or after a change keeps its answer."""
+    if not rows:
+        return set()
+    features = []
+    for row in rows:
+        lexemes = set(_index(row))
+        features.append((lexemes, sorted(lexemes), _trigrams(row.title), _trigrams(row.slug)))
+    out: set[str] = set()
+    for term in terms:
+        q = term.strip()
+        if not q:
+            continue
+        words = [t for t in _lexemes(q) if t]
+        stem_ = stem(q.lower()) if len(q) >= 3 and PREFIX_RE.match(q) is not None else ""
+        qgrams = _trigrams(q) if len(q) >= 3 else set()
+        for lexemes, ordered, title_grams, slug_grams in features:
+            if (words and all(w in lexemes for w in words)) or (stem_ and _has_prefix(ordered, stem_)) \
+                    or _similar_enough(qgrams, title_grams) or _similar_enough(qgrams, slug_grams):
+                out.add(term)
+                break
+    return out
 
 
 def answer_key(term: str) -> str:
