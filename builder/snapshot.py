@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from . import collector
 from .errors import Problem, SnapshotError
 from .fsutil import replace_dir, sibling_tempdir
 from .model import (
@@ -443,7 +444,11 @@ def snapshot_counts(snap: Snapshot) -> dict[str, int]:
 
 def load_snapshot(data_dir: Path) -> Snapshot:
     """Read and validate a snapshot folder; raise SnapshotError listing every problem."""
-    data_dir = Path(data_dir)
+    with collector.paused():
+        return _load_snapshot(Path(data_dir))
+
+
+def _load_snapshot(data_dir: Path) -> Snapshot:
     problems: list[Problem] = []
     manifest = _read_manifest(data_dir, problems)
     checkers = {key: _Checker(name) for key, name in FILES.items()}

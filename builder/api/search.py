@@ -45,6 +45,7 @@ import emoji
 import numpy as np
 import snowballstemmer
 
+from .. import collector
 from ..model import SearchRow, Snapshot
 from . import layout
 from .jsonenc import dumps_v4
@@ -220,7 +221,10 @@ class SearchIndex:
     """All search rows, tokenised once; `query` answers one `q` as the live endpoint does."""
 
     def __init__(self, rows: Iterable[SearchRow]) -> None:
-        rows = list(rows)
+        with collector.paused():  # millions of small acyclic objects
+            self._build(list(rows))
+
+    def _build(self, rows: list[SearchRow]) -> None:
         order = sorted(range(len(rows)), key=lambda i: (-rows[i].weight, rows[i].title, i))
         # docs[pos]: rows in (weight desc, title, row) order; `rownum` is a row's place in `rows`.
         self.docs = [_Doc(rows[i], _index(rows[i]), row_body(rows[i])) for i in order]
