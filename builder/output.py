@@ -200,7 +200,8 @@ class SiteWriter:
             self._target = self._verified(spare_dir, spare)
             self._fresh = False
             # From here on the spare is being changed: the state must not vouch for it any more.
-            write_file_atomic(state_path(self.out_dir), BuildState(state.inputs, state.live, None).to_json())
+            write_file_atomic(state_path(self.out_dir),
+                              BuildState(state.inputs, state.live, None, state.memo).to_json())
         else:
             self.root = sibling_tempdir(self.out_dir, "build")
             self._target = {}
@@ -240,15 +241,20 @@ class SiteWriter:
             for rel, entry in self.live.files.items():
                 self._by_part.setdefault(entry.part, []).append((rel, entry))
         taken: list[tuple[str, FileEntry]] = []
+        linked: list[str] = []
         for rel, entry in self._by_part.get(name, ()):
             current = self._target.get(rel)
             if current is not None and current.hash == entry.hash and current.mtime == entry.mtime:
                 taken.append((rel, entry))
             elif self._link_live(rel, entry):
                 taken.append((rel, entry))
-                self.stats.reused += 1
-            else:
+                linked.append(rel)
+            else:  # the part will run: undo the links made for it
+                for done in linked:
+                    os.unlink(self.root / done)
+                    self._target.pop(done, None)
                 return False
+        self.stats.reused += len(linked)
         for rel, entry in taken:
             self._new[rel] = entry
             self.stats.files += 1
@@ -327,13 +333,19 @@ class SiteWriter:
         return mtime
 
     def _write(self, rel: str, blob: bytes) -> int:
+        """Write a new file (O_EXCL: never through an existing name, which may be a hard link
+        to a file of the live tree)."""
         self._clear(rel)
         target = os.path.join(self.root, rel)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(target, flags, 0o644)
         except FileNotFoundError:
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(target, flags, 0o644)
+        except FileExistsError:
+            os.unlink(target)
+            fd = os.open(target, flags, 0o644)
         try:
             view = memoryview(blob)
             while view:

@@ -223,8 +223,11 @@ def parts(ctx: BuildContext) -> list[Part]:
     deps = ctx.deps
     out: list[Part] = []
     for family in PAGES:
-        common = [deps.templates(*family.templates, *CHROME) if family.templates else b"", deps.static,
-                  deps.manifest, deps.content if family.content else b""]
+        # HTML pages: their templates, the static files they link by hash, the manifest in the footer.
+        common = [deps.templates(*family.templates, *CHROME), deps.static, deps.manifest] if family.templates \
+            else [deps.static]
+        if family.content:
+            common.append(deps.content)
         keys = list(family.keys(site))
         if family.inputs is None:
             key = deps.key(family.name, *common, deps.snapshot_digest if family.snapshot else b"")

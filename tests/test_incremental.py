@@ -216,3 +216,24 @@ def test_a_build_that_fails_half_way_leaves_the_site_and_the_next_build_whole(
     project.build()
     assert project.fresh_differences() == []
     assert os.stat(project.site).st_mode & 0o755 == 0o755
+
+
+def test_a_part_with_one_touched_file_runs_again_and_the_old_tree_is_not_written_through(project: Project) -> None:
+    # The first incremental build links every kept file from the live tree into a new one. The
+    # static files' part has its key unchanged; its last file was replaced by hand, so taking
+    # the part over fails after its other files were linked: the part runs, and must not write
+    # through those links into the live tree.
+    live = project.site / "static" / "site.css"
+    replacement = live.with_name("site.css.new")
+    replacement.write_text("touched by hand")
+    replacement.replace(live)
+    old_tree = project.files()
+    project.edit(lambda r: r["grids"][0].update(title="Another title"))
+    result = project.build()
+    assert "pages/static" in result.parts_ran
+    assert project.fresh_differences() == []
+    spare = spare_path(project.site)  # the old live tree: none of its files was written to
+    for path, (digest, inode, mtime) in old_tree.items():
+        st = (spare / path).stat()
+        assert (st.st_ino, st.st_mtime_ns) == (inode, mtime), path
+        assert hashlib.sha256((spare / path).read_bytes()).hexdigest() == digest, path
