@@ -250,12 +250,8 @@ class _SearchParts:
             path = layout.search_term_file(term)
             body = self.patched.get(term)
             if body is None:
-                try:
-                    st = os.stat(root / path)
-                    if (st.st_size, st.st_mtime_ns) != (live[path].size, live[path].mtime):
-                        raise OSError("not the file the state knows")
-                    body = (root / path).read_bytes()
-                except OSError:
+                body = _read_if_unchanged(os.path.join(root, path), live[path].size, live[path].mtime)
+                if body is None:
                     self.fresh.add(term)  # type: ignore[union-attr]
                     continue
             if before in body:
@@ -301,6 +297,21 @@ class _SearchParts:
 
     def _answer(self, term: str) -> bytes:
         return self._index().answer(term)
+
+
+def _read_if_unchanged(path: str, size: int, mtime: int) -> bytes | None:
+    """A file's bytes if it still has the size and mtime recorded for it, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return None
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
 
 
 def _search_browsable(base: str) -> Iterator[Output]:
