@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import orjson
@@ -23,7 +23,6 @@ from .model import Snapshot
 from .settings import Settings
 
 BUILDER_DIR = Path(__file__).resolve().parent
-ROOT_TEMPLATES = BUILDER_DIR.parent / "templates"
 
 Piece = bytes | str | int | None
 # {% extends "x" %}, {% include 'x' %}, {% import "x" as y %}, {% from "x" import y %}
@@ -46,7 +45,8 @@ def digest(*pieces: Piece) -> bytes:
     return h.digest()
 
 
-def _tree_digest(root: Path, suffix: str | None = None) -> bytes:
+def tree_digest(root: Path, suffix: str | None = None) -> bytes:
+    """A digest of every file under root (of that suffix, if given), names and bytes."""
     h = hashlib.blake2b(digest_size=16)
     if root.is_dir():
         for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -55,6 +55,12 @@ def _tree_digest(root: Path, suffix: str | None = None) -> bytes:
             h.update(f"\0{path.relative_to(root).as_posix()}\0".encode())
             h.update(path.read_bytes())
     return h.digest()
+
+
+@cache
+def source_digest() -> bytes:
+    """The builder's own source (read once per process: it does not change while it runs)."""
+    return tree_digest(BUILDER_DIR, ".py")
 
 
 class Deps:
@@ -71,16 +77,16 @@ class Deps:
     def code(self) -> bytes:
         """The builder's source and the settings (but the output folder)."""
         settings = sorted((k, str(v)) for k, v in self.settings.__dict__.items() if k != "output_dir")
-        return digest(_tree_digest(BUILDER_DIR, ".py"), repr(settings))
+        return digest(source_digest(), repr(settings))
 
     @cached_property
     def static(self) -> bytes:
         """Every static file: pages link them with content hashes."""
-        return _tree_digest(self.settings.static_dir)
+        return tree_digest(self.settings.static_dir)
 
     @cached_property
     def content(self) -> bytes:
-        return _tree_digest(self.settings.content_dir)
+        return tree_digest(self.settings.content_dir)
 
     def templates(self, *names: str, root: Path | None = None) -> bytes:
         """The named templates with everything they extend, include or import, transitively.
@@ -107,7 +113,7 @@ class Deps:
             seen[current] = source
             text = source.decode("utf-8")
             if _DYNAMIC_REFERENCE.search(text):
-                return [_tree_digest(root)]
+                return [tree_digest(root)]
             todo.extend(m.group(3) for m in _REFERENCE.finditer(text))
         return [piece for ref in sorted(seen) for piece in (ref, seen[ref])]
 

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
+from .deps import source_digest, tree_digest
 from .settings import Settings
-
-BUILDER_DIR = Path(__file__).resolve().parent
-
-
-def _files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 def input_fingerprint(settings: Settings) -> str:
@@ -25,14 +19,7 @@ def input_fingerprint(settings: Settings) -> str:
     digest = hashlib.blake2b(digest_size=20)
     digest.update(repr(sorted((k, str(v)) for k, v in settings.__dict__.items() if k != "output_dir")).encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())  # the report shows the build time
-    for label, root in (("data", settings.data_dir), ("templates", settings.templates_dir),
-                        ("static", settings.static_dir), ("content", settings.content_dir),
-                        ("builder", BUILDER_DIR)):
-        if not root.is_dir():
-            continue
-        for path in _files(root):
-            if label == "builder" and path.suffix != ".py":
-                continue
-            digest.update(f"\0{label}/{path.relative_to(root).as_posix()}\0".encode())
-            digest.update(path.read_bytes())
+    for root in (settings.data_dir, settings.templates_dir, settings.static_dir, settings.content_dir):
+        digest.update(tree_digest(root))
+    digest.update(source_digest())
     return digest.hexdigest()

@@ -108,9 +108,6 @@ class Tree:
         entries = map(FileEntry._make, zip(data["hashes"], data["sizes"], data["mtimes"], parts, strict=True))
         return cls(data["dir"], dict(zip(data["paths"], entries, strict=True)), dict(zip(names, keys, strict=True)))
 
-    def files_of(self, part: str) -> list[tuple[str, FileEntry]]:
-        return [(p, e) for p, e in self.files.items() if e.part == part]
-
 
 @dataclass
 class BuildState:
@@ -167,7 +164,6 @@ class WriteStats:
     written: int = 0  # files whose bytes were written
     reused: int = 0   # files taken over: already in place, or hard-linked from the live tree
     removed: int = 0  # files of the live tree that the new one does not have
-    paths: set[str] = field(default_factory=set)
 
     def add(self, other: WriteStats) -> None:
         for name in ("files", "bytes", "written", "reused"):
@@ -407,7 +403,6 @@ class SiteWriter:
                 continue
             _prune_empty_dirs(self.root, rel)
         self.stats.removed = len(self.live.files.keys() - self._new.keys())
-        self.stats.paths = set(self._new)
         spare_dir = spare_path(self.out_dir)
         had_live = self.out_dir.is_dir()
         replace_dir(self.root, self.out_dir, keep_old=spare_dir if had_live else None)

@@ -209,10 +209,10 @@ class _SearchParts:
         self.groups: list[list[str]] = []
         self.fresh: set[str] | None = None  # terms to answer again (None: all)
         self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
-        self.digests = [digest(orjson.dumps(r)) for r in self.rows]
+        encoded = [orjson.dumps(r) for r in self.rows]
+        self.digests = [digest(e) for e in encoded]
         ctx.memo["search"] = {"code": ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
-                              "digests": [d.hex() for d in self.digests],
-                              "rows": [orjson.dumps(r).decode() for r in self.rows]}
+                              "digests": [d.hex() for d in self.digests], "rows": [e.decode() for e in encoded]}
 
     def parts(self) -> list[Part]:
         deps = self.ctx.deps

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import emoji
@@ -47,7 +47,6 @@ import snowballstemmer
 
 from .. import collector
 from ..model import SearchRow, Snapshot
-from . import layout
 from .jsonenc import dumps_v4
 
 LIMIT = 20
@@ -596,11 +595,3 @@ def answers(terms: Iterable[str], index: SearchIndex) -> dict[str, bytes]:
         first.setdefault(answer_key(term), term)
     cache = {key: index.answer(first[key]) for key in sorted(first, key=lambda k: (sharing_key(k), k))}
     return {term: cache[answer_key(term)] for term in terms}
-
-
-def files(answered: dict[str, bytes]) -> Iterator[tuple[str, bytes]]:
-    """`/api/v4/search/` without q (`[]`) and one file per vocabulary term, in term order."""
-    yield layout.v4_search(), b"[]"
-    yield layout.v4_search("json"), b"[]"
-    for term in sorted(answered):
-        yield layout.search_term_file(term), answered[term]

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Category, Grid, Package, Snapshot
-from . import layout
 from .jsonenc import dumps_v4
-from .paging import DEFAULT_LIMIT, drf_next, drf_previous
+from .paging import drf_next, drf_previous
 
 NOT_FOUND = {"detail": "Not found."}
 NO_MATCH = {
@@ -125,7 +124,3 @@ def page_body(url: str, results: Sequence[bytes], limit: int, offset: int, fmt: 
     head = dumps_v4({"count": count, "next": drf_next(url, limit, offset, count, fmt),
                      "previous": drf_previous(url, limit, offset, fmt)})
     return head[:-1] + b',"results":[' + b",".join(results) + b"]}"
-
-
-def first_page(kind: str) -> str:
-    return layout.v4_page(kind, DEFAULT_LIMIT, 0)
