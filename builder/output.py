@@ -204,7 +204,7 @@ class SiteWriter:
             self._fresh = True
         self._new: dict[str, FileEntry] = {}
         self._keys: dict[str, str | None] = {}
-        self._written: dict[str, tuple[str, int]] = {}  # hash -> (path, mtime) of a file this process wrote
+        self._written: dict[str, str] = {}  # hash -> path of a file this process wrote
         self._by_part: dict[str, list[tuple[str, FileEntry]]] | None = None
 
     @staticmethod
@@ -315,17 +315,17 @@ class SiteWriter:
         same = self._written.get(digest)
         if same is not None:
             self._clear(rel)
-            source, target = os.path.join(self.root, same[0]), os.path.join(self.root, rel)
+            source, target = os.path.join(self.root, same), os.path.join(self.root, rel)
             try:
                 os.link(source, target)
-                return same[1]
+                return self._new[same].mtime
             except FileNotFoundError:
                 if os.path.exists(source):
                     os.makedirs(os.path.dirname(target), exist_ok=True)
                     os.link(source, target)
-                    return same[1]
+                    return self._new[same].mtime
         mtime = self._write(rel, blob)
-        self._written[digest] = (rel, mtime)
+        self._written[digest] = rel  # its entry, with the mtime, is in self._new once written
         return mtime
 
     def _write(self, rel: str, blob: bytes) -> int:

@@ -42,7 +42,7 @@ def render(ctx: BuildContext) -> Iterator[Output]:
 
 
 BUCKETS = 64  # parts per kind of detail file: an entity's bucket is its id % BUCKETS
-MEMO = 30_000  # encoded entities a process keeps for its next parts (bounds memory at any size)
+MEMO = 6_000  # encoded entities a process keeps for its next parts (bounds memory at any size)
 SEARCH_PARTS = 8  # the search terms are answered in this many parts
 
 
@@ -209,10 +209,11 @@ class _SearchParts:
         self.groups: list[list[str]] = []
         self.fresh: set[str] | None = None  # terms to answer again (None: all)
         self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
-        encoded = [orjson.dumps(r) for r in self.rows]
-        self.digests = [digest(e) for e in encoded]
+        # Each row's JSON is held as str: a held orjson result keeps its whole 4 KiB buffer allocated.
+        encoded = [orjson.dumps(r).decode() for r in self.rows]
+        self.digests = [digest(e.encode()) for e in encoded]
         ctx.memo["search"] = {"code": ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
-                              "digests": [d.hex() for d in self.digests], "rows": [e.decode() for e in encoded]}
+                              "digests": [d.hex() for d in self.digests], "rows": encoded}
 
     def parts(self) -> list[Part]:
         deps = self.ctx.deps
@@ -284,16 +285,16 @@ class _SearchParts:
 
     def files(self, n: int) -> Iterator[Output]:
         self.prepare()
-        terms = [t for group in self.groups[n::SEARCH_PARTS] for t in group]
         if n == 0:
             yield layout.v4_search(), b"[]"
             yield layout.v4_search("json"), b"[]"
-        fresh = terms if self.fresh is None else [t for t in terms if t in self.fresh]
-        answered = search.answers(fresh, self._index()) if fresh else {}
-        for term in terms:
-            found = answered.get(term) or self.patched.get(term)
-            yield layout.search_term_file(term), found if found is not None else \
-                Unchanged(partial(self._answer, term))
+        for group in self.groups[n::SEARCH_PARTS]:  # answered a group at a time: memory stays small
+            fresh = group if self.fresh is None else [t for t in group if t in self.fresh]
+            answered = search.answers(fresh, self._index()) if fresh else {}
+            for term in group:
+                found = answered.get(term) or self.patched.get(term)
+                yield layout.search_term_file(term), found if found is not None else \
+                    Unchanged(partial(self._answer, term))
 
     def _answer(self, term: str) -> bytes:
         return self._index().answer(term)

@@ -36,6 +36,7 @@ every row (tests/search/test_api_search_bruteforce.py holds it to that):
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -72,6 +73,7 @@ not only own same so than too very s t can will just don should now""".split())
 DENSE = 64
 SMALL = 64
 FLOORS = (0.9, 0.75, 0.6, 0.5, 0.4, 0.3, 0.25)
+CACHED = 20_000  # ranked lexemes (and prefixes) kept for the next queries: bounds memory at any size
 
 _stemmer = snowballstemmer.stemmer("english")
 _STEMS: dict[str, str] = {}
@@ -79,6 +81,12 @@ _WORD_LEXEMES: dict[str, tuple[str, ...]] = {}
 _WORD_TRIGRAMS: dict[str, frozenset[str]] = {}
 
 _Hits = tuple[tuple[int, float], ...]  # (position, weight) of a lexeme's occurrences in a row
+# Hits are shared: a (position, weight) pair, and a lexeme's single hit, from a small domain, are
+# each made once per process, not once per row (a third of the index's memory at 100k rows).
+_PAIRS: dict[tuple[int, float], tuple[int, float]] = {}
+_SINGLES: dict[tuple[int, float], _Hits] = {}
+_Posting = tuple[np.ndarray, tuple[_Hits, ...]]  # (row positions ascending, the lexeme's hits in each)
+_NO_POSTING: _Posting = (np.zeros(0, dtype=np.intp), ())
 
 
 def stem(word: str) -> str:
@@ -112,7 +120,6 @@ def _lexemes(text: str) -> list[str]:
 @dataclass(slots=True)
 class _Doc:
     row: SearchRow
-    positions: dict[str, _Hits]  # lexeme -> its hits
     body: bytes
 
 
@@ -120,6 +127,7 @@ def _index(row: SearchRow) -> dict[str, _Hits]:
     """lexeme -> its hits in the row. Tuples, not lists: the garbage collector stops tracking
     them, so millions of hits do not slow down every collection of the build."""
     positions: dict[str, list[tuple[int, float]]] = {}
+    pairs, singles = _PAIRS, _SINGLES
     offset = 0
     for text, label in ((row.title, "A"), (row.slug, "B"), (row.description, "C"),
                         (row.category, "D"), (row.participants, "D")):
@@ -129,13 +137,22 @@ def _index(row: SearchRow) -> dict[str, _Hits]:
         weight = RANK_WEIGHTS[label]
         for i, lex in enumerate(lexemes, offset + 1):
             if lex:
+                pair = (i, weight)
+                pair = pairs.setdefault(pair, pair)
                 hits = positions.get(lex)
                 if hits is None:
-                    positions[lex] = [(i, weight)]
+                    positions[lex] = [pair]
                 else:
-                    hits.append((i, weight))
+                    hits.append(pair)
         offset += len(lexemes)
-    return {lex: tuple(hits) for lex, hits in positions.items()}
+    out: dict[str, _Hits] = {}
+    for lex, hits in positions.items():
+        if len(hits) == 1:
+            single = singles.get(hits[0])
+            out[lex] = single if single is not None else singles.setdefault(hits[0], (hits[0],))
+        else:
+            out[lex] = tuple(hits)
+    return out
 
 
 def _rank_term(hits: Sequence[tuple[int, float]]) -> float:
@@ -226,7 +243,7 @@ class SearchIndex:
     def _build(self, rows: list[SearchRow]) -> None:
         order = sorted(range(len(rows)), key=lambda i: (-rows[i].weight, rows[i].title, i))
         # docs[pos]: rows in (weight desc, title, row) order; `rownum` is a row's place in `rows`.
-        self.docs = [_Doc(rows[i], _index(rows[i]), row_body(rows[i])) for i in order]
+        self.docs = [_Doc(rows[i], row_body(rows[i])) for i in order]
         self.rownum = order
         n = self.size = len(self.docs)
         self.weights = [d.row.weight for d in self.docs]
@@ -239,11 +256,15 @@ class SearchIndex:
         self.tiebreak = np.empty(n, dtype=np.intp)
         self.tiebreak[sorted(range(n), key=lambda p: (self.titles[p], self.rownum[p]))] = np.arange(n)
 
-        postings: dict[str, list[tuple[int, _Hits]]] = defaultdict(list)
+        rows_of: dict[str, list[int]] = defaultdict(list)
+        hits_of: dict[str, list[_Hits]] = defaultdict(list)
         for pos, doc in enumerate(self.docs):
-            for lex, hits in doc.positions.items():
-                postings[lex].append((pos, hits))
-        self.postings = {lex: tuple(posting) for lex, posting in postings.items()}
+            for lex, hits in _index(doc.row).items():
+                rows_of[lex].append(pos)
+                hits_of[lex].append(hits)
+        self.postings: dict[str, _Posting] = {
+            lex: (np.array(at, dtype=np.intp), tuple(hits_of[lex])) for lex, at in rows_of.items()}
+        del rows_of, hits_of
         self.lexemes = sorted(self.postings)
         self._ranks: dict[str, _Ranked] = {}
         self._prefixes: dict[str, _Ranked] = {}
@@ -252,28 +273,50 @@ class SearchIndex:
     def _init_trigrams(self) -> None:
         n = self.size
         # Slots: titles at 0..n-1, then the slugs whose trigrams differ from their title's
-        # (`slot[pos]` is pos for the others: most slugs are the title, lower-cased).
-        sets = [frozenset(_trigrams(d.row.title)) for d in self.docs]
-        slot = list(range(n))
+        # (`slot[pos]` is pos for the others: most slugs are the title, lower-cased). Each slot's
+        # trigrams are listed as (gram id, slot) pairs in flat arrays, not kept as sets.
+        ids: dict[str, int] = {}
+        pair_gram, pair_slot, sizes, own_slug = array("l"), array("l"), array("l"), array("l")
+
+        def add(grams: set[str], at: int) -> None:
+            pair_gram.extend([ids.setdefault(g, len(ids)) for g in grams])
+            pair_slot.extend([at] * len(grams))
+            sizes.append(len(grams))
+
+        slugs: list[tuple[int, set[str]]] = []
         for pos, doc in enumerate(self.docs):
+            title = _trigrams(doc.row.title)
+            add(title, pos)
             if doc.row.slug.lower() != doc.row.title.lower():
-                grams = frozenset(_trigrams(doc.row.slug))
-                if grams != sets[pos]:
-                    slot[pos] = len(sets)
-                    sets.append(grams)
-        self.own_slug = np.flatnonzero(np.array(slot, dtype=np.intp) != np.arange(n))
-        self.gram_sizes = np.array([len(s) for s in sets], dtype=np.int64)
+                grams = _trigrams(doc.row.slug)
+                if grams != title:
+                    slugs.append((pos, grams))
+        for pos, grams in slugs:
+            own_slug.append(pos)
+            add(grams, len(sizes))
+        del slugs
+        self.own_slug = np.frombuffer(own_slug, dtype=np.int_).astype(np.intp)
+        self.gram_sizes = np.frombuffer(sizes, dtype=np.int_).astype(np.int64)
         self._float_sizes = self.gram_sizes.astype(np.float64)
-        gram_slots: dict[str, list[int]] = defaultdict(list)
-        for at, grams in enumerate(sets):
-            for g in grams:
-                gram_slots[g].append(at)
-        common = sorted(g for g, at in gram_slots.items() if len(at) * DENSE > len(sets))
+        slots = len(sizes)
+        gram_of = np.frombuffer(pair_gram, dtype=np.int_)
+        slot_of = np.frombuffer(pair_slot, dtype=np.int_).astype(np.intp)
+        names = sorted(ids, key=ids.__getitem__)  # gram id -> gram
+        counts = np.bincount(gram_of, minlength=len(names))
+        common = sorted(g for g in names if counts[ids[g]] * DENSE > slots)
         self.dense_grams = {g: i for i, g in enumerate(common)}
-        self.dense = np.zeros((len(common), len(sets)), dtype=np.uint8)
-        for i, g in enumerate(common):
-            self.dense[i, gram_slots[g]] = 1
-        self.gram_slots = {g: np.array(at, dtype=np.intp) for g, at in gram_slots.items() if g not in self.dense_grams}
+        self.dense = np.zeros((len(common), slots), dtype=np.uint8)
+        row_of = np.full(len(names), -1, dtype=np.intp)
+        row_of[[ids[g] for g in common]] = np.arange(len(common))
+        rows = row_of[gram_of]
+        in_dense = rows >= 0
+        self.dense[rows[in_dense], slot_of[in_dense]] = 1
+        # The other grams' slots, ascending (a stable sort keeps the order they were added in).
+        order = np.argsort(gram_of, kind="stable")
+        ends = np.cumsum(counts)
+        by_gram = slot_of[order]
+        self.gram_slots = {g: by_gram[ends[i] - counts[i]:ends[i]].copy() for i, g in enumerate(names)
+                           if g not in self.dense_grams}
         self._need: dict[int, np.ndarray] = {}  # query trigram count -> least passing |A∩B| per slot
         self._zeros = np.zeros(n)
         self._zeros.flags.writeable = False
@@ -285,9 +328,10 @@ class SearchIndex:
         """The rows holding a lexeme and its ts_rank in each."""
         found = self._ranks.get(lex)
         if found is None:
-            posting = self.postings.get(lex, ())
-            found = self._ranks[lex] = (np.array([p for p, _ in posting], dtype=np.intp),
-                                        np.array([_hits_rank(h) for _, h in posting], dtype=np.float64))
+            if len(self._ranks) >= CACHED:
+                self._ranks.clear()
+            at, hits = self.postings.get(lex, _NO_POSTING)
+            found = self._ranks[lex] = (at, np.array([_hits_rank(h) for h in hits], dtype=np.float64))
         return found
 
     def _prefixed(self, stem_: str) -> _Ranked:
@@ -305,10 +349,13 @@ class SearchIndex:
         else:
             merged: dict[int, _Hits] = {}
             for lex in lexemes[lo:hi]:
-                for p, hits in self.postings[lex]:
+                at, hits_of = self.postings[lex]
+                for p, hits in zip(at.tolist(), hits_of, strict=True):
                     merged[p] = merged[p] + hits if p in merged else hits
             at = sorted(merged)
             found = (np.array(at, dtype=np.intp), np.array([_rank_term(merged[p]) for p in at], dtype=np.float64))
+        if len(self._prefixes) >= CACHED:
+            self._prefixes.clear()
         self._prefixes[stem_] = found
         return found
 
@@ -326,17 +373,19 @@ class SearchIndex:
     def _all_of(self, terms: list[str]) -> _Ranked:
         """The rows holding every term, ranked by the mean of the terms' ranks (added up in term
         order, as sum() does)."""
-        postings = [self.postings.get(t, ()) for t in terms]
-        rarest = min(postings, key=len)
-        if len(rarest) <= SMALL:  # look the other terms up among the rows' own lexemes
-            rows: list[int] = []
-            ranks: list[float] = []
-            for p, _ in rarest:
-                hits = self.docs[p].positions
-                if all(t in hits for t in terms):
-                    rows.append(p)
-                    ranks.append(sum(_hits_rank(hits[t]) for t in terms) / len(terms))
-            return np.array(rows, dtype=np.intp), np.array(ranks, dtype=np.float64)
+        postings = [self.postings.get(t, _NO_POSTING) for t in terms]
+        rarest = min((at for at, _ in postings), key=len)
+        if len(rarest) <= SMALL:  # look the rarest term's rows up in the other terms' postings
+            at = rarest
+            places = []
+            for other, _ in postings:
+                place = np.minimum(other.searchsorted(at), max(len(other) - 1, 0))
+                keep = other[place] == at if len(other) else np.zeros(len(at), dtype=bool)
+                at, places = at[keep], [p[keep] for p in places] + [place[keep]]
+            places = [p.tolist() for p in places]
+            ranks = [sum(_hits_rank(hits[place[k]]) for (_, hits), place in zip(postings, places, strict=True))
+                     / len(terms) for k in range(len(at))]
+            return at, np.array(ranks, dtype=np.float64)
         ranked = [self._ranked(t) for t in terms]
         at = min((at for at, _ in ranked), key=len)
         for other, _ in ranked:
