@@ -2,8 +2,8 @@
 
 A stage is a module with `render(ctx)` yielding (site path, content) outputs; it may also
 offer `parts(ctx)`: the same outputs cut into independent, named pieces of work (`Part`), which
-the build shares out among worker processes. Workers are forked after the snapshot is loaded
-and the stages have prepared their shared data, so they inherit both without copying.
+the build shares out among worker processes. Workers are forked after the snapshot is loaded,
+so they inherit it without copying.
 
 A part may carry a key: a digest of everything its outputs are made from (see builder/deps.py).
 A part whose key equals the last build's is not run: its outputs are taken over as they are.
@@ -44,7 +44,7 @@ class Part:
     name: str
     run: Callable[[], Iterable[Output]]
     key: str | None = None  # digest of everything the outputs are made from; None: always run
-    prepare: Callable[[], None] | None = None  # shared work, done before workers fork, if the part runs
+    early: bool = False  # claimed before the others: a long part started last would finish last
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     state = read_state(settings.output_dir)
     if not force:
         if state.inputs == inputs and state.output_intact(settings.output_dir):
-            stats = WriteStats(files=len(state.files), bytes=sum(f.size for f in state.files.values()),
-                               reused=len(state.files))
+            stats = WriteStats(files=len(state.files), bytes=state.files.total_size(), reused=len(state.files))
             return BuildResult(stats, time.perf_counter() - started, settings.output_dir, 0, skipped=True)
     snapshot = load_snapshot(settings.data_dir)
     gc.freeze()  # the snapshot lives for the whole build: keep the collector from re-scanning it
@@ -130,15 +129,15 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state) as writer:
-            writer.memo = context.memo
             to_run = [p for p in parts if force or p.key is None or not writer.keep(p.name, p.key)]
-            for prepare in dict.fromkeys(p.prepare for p in to_run if p.prepare):
-                prepare()
+            to_run.sort(key=lambda p: not p.early)  # stable: the others keep their order
             if jobs == 1 or len(to_run) < 2:
                 _run_parts(to_run, range(len(to_run)), writer)
                 jobs = 1
             else:
                 _run_in_workers(to_run, jobs, writer)
+            # Stages' notes for the next build; a callable is made now, after the parts ran.
+            writer.memo = {name: note() if callable(note) else note for name, note in context.memo.items()}
     finally:
         gc.unfreeze()
     return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs,

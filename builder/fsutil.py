@@ -7,6 +7,7 @@ import ctypes.util
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
@@ -58,9 +59,19 @@ def replace_dir(new: Path, target: Path, keep_old: Path | None = None) -> None:
         os.rename(new, target)
 
 
-def write_file_atomic(path: Path, data: bytes) -> None:
-    """Write bytes through a temporary file and a rename, so readers never see half a file."""
+def write_file_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write bytes (or pieces of bytes, one after the other) through a temporary file and a
+    rename, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                for piece in data:
+                    handle.write(piece)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -20,18 +20,20 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import NamedTuple
 
 import orjson
 
 from .errors import BuildError
+from .filetable import FileEntry, FileTable
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
 
-STATE_VERSION = 4
+__all__ = ["FileEntry", "FileTable", "SiteWriter", "BuildState", "Unchanged", "read_state"]
+
+STATE_VERSION = 5
 
 
 class Unchanged:
@@ -69,13 +71,6 @@ def spare_path(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}-spare"
 
 
-class FileEntry(NamedTuple):
-    hash: str
-    size: int
-    mtime: int  # st_mtime_ns
-    part: str
-
-
 def _dir_id(path: Path) -> list[int] | None:
     try:
         st = os.stat(path)
@@ -89,24 +84,22 @@ class Tree:
     """What one tree holds, as recorded: its folder's identity, its files and its parts' keys."""
 
     dir_id: list[int] | None = None
-    files: dict[str, FileEntry] = field(default_factory=dict)
+    files: FileTable = field(default_factory=FileTable)
     parts: dict[str, str | None] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
-        paths = sorted(self.files)
-        entries = [self.files[p] for p in paths]
+    def json_chunks(self) -> Iterator[bytes]:
+        """The tree as JSON, in pieces."""
         names = sorted(self.parts)
-        number = {name: i for i, name in enumerate(names)}
-        return {"dir": self.dir_id, "parts": [names, [self.parts[n] for n in names]],
-                "paths": paths, "hashes": [e.hash for e in entries], "sizes": [e.size for e in entries],
-                "mtimes": [e.mtime for e in entries], "part_of": [number[e.part] for e in entries]}
+        keys = orjson.dumps([names, [self.parts[n] for n in names]])
+        yield b'{"dir":' + orjson.dumps(self.dir_id) + b',"keys":' + keys + b',"files":{'
+        for i, (name, value) in enumerate(self.files.json_items()):
+            yield (b"," if i else b"") + orjson.dumps(name) + b":" + orjson.dumps(value)
+        yield b"}}"
 
     @classmethod
     def from_json(cls, data: dict) -> Tree:
-        names, keys = data["parts"]
-        parts = map(names.__getitem__, data["part_of"])
-        entries = map(FileEntry._make, zip(data["hashes"], data["sizes"], data["mtimes"], parts, strict=True))
-        return cls(data["dir"], dict(zip(data["paths"], entries, strict=True)), dict(zip(names, keys, strict=True)))
+        names, keys = data["keys"]
+        return cls(data["dir"], FileTable.from_json(data["files"]), dict(zip(names, keys, strict=True)))
 
 
 @dataclass
@@ -119,16 +112,22 @@ class BuildState:
     memo: dict = field(default_factory=dict)  # what stages note about the live tree (see Unchanged)
 
     @property
-    def files(self) -> dict[str, FileEntry]:
+    def files(self) -> FileTable:
         return self.live.files
 
     def output_intact(self, out_dir: Path) -> bool:
         """True when every file of the live tree is still there, untouched."""
         return _intact(out_dir, self.live) and bool(self.live.files)
 
-    def to_json(self) -> bytes:
-        return orjson.dumps({"version": STATE_VERSION, "inputs": self.inputs, "live": self.live.to_json(),
-                             "spare": self.spare.to_json() if self.spare else None, "memo": self.memo})
+    def json_chunks(self) -> Iterator[bytes]:
+        """The state as JSON, in pieces written one after the other (at 100,000 packages the
+        file tables are 150 MB: never held whole, nor twice)."""
+        yield (b'{"version":' + orjson.dumps(STATE_VERSION) + b',"inputs":' + orjson.dumps(self.inputs)
+               + b',"memo":' + orjson.dumps(self.memo) + b',"live":')
+        yield from self.live.json_chunks()
+        yield b',"spare":'
+        yield from self.spare.json_chunks() if self.spare else iter([b"null"])
+        yield b"}"
 
 
 def _intact(root: Path, tree: Tree) -> bool:
@@ -197,20 +196,20 @@ class SiteWriter:
             self._fresh = False
             # From here on the spare is being changed: the state must not vouch for it any more.
             write_file_atomic(state_path(self.out_dir),
-                              BuildState(state.inputs, state.live, None, state.memo).to_json())
+                              BuildState(state.inputs, state.live, None, state.memo).json_chunks())
         else:
             self.root = sibling_tempdir(self.out_dir, "build")
-            self._target = {}
+            self._target = FileTable()
             self._fresh = True
-        self._new: dict[str, FileEntry] = {}
+        self._new = FileTable()
         self._keys: dict[str, str | None] = {}
         self._written: dict[str, str] = {}  # hash -> path of a file this process wrote
-        self._by_part: dict[str, list[tuple[str, FileEntry]]] | None = None
+        self._by_part: dict[str, list[str]] | None = None
 
     @staticmethod
-    def _verified(root: Path, tree: Tree) -> dict[str, FileEntry | None]:
+    def _verified(root: Path, tree: Tree) -> FileTable:
         """The spare's files as recorded; None for one that is not as recorded (to be replaced)."""
-        out: dict[str, FileEntry | None] = {}
+        out = FileTable()
         prefix = f"{root}{os.sep}"
         for rel, entry in tree.files.items():
             try:
@@ -233,12 +232,12 @@ class SiteWriter:
         if self.live.parts.get(name) != key or name not in self.live.parts:
             return False
         if self._by_part is None:
-            self._by_part = {}
-            for rel, entry in self.live.files.items():
-                self._by_part.setdefault(entry.part, []).append((rel, entry))
+            self._by_part = self.live.files.paths_by_part()
         taken: list[tuple[str, FileEntry]] = []
         linked: list[str] = []
-        for rel, entry in self._by_part.get(name, ()):
+        for rel in self._by_part.get(name, ()):
+            entry = self.live.files[rel]
+            assert entry is not None  # the live tree's files are all as recorded
             current = self._target.get(rel)
             if current is not None and current.hash == entry.hash and current.mtime == entry.mtime:
                 taken.append((rel, entry))
@@ -372,15 +371,15 @@ class SiteWriter:
 
     def begin_worker(self) -> None:
         """In a new worker process: start accounting afresh (the parent keeps what it has done)."""
-        self._new, self._keys, self.stats, self._written = {}, {}, WriteStats(), {}
+        self._new, self._keys, self.stats, self._written = FileTable(), {}, WriteStats(), {}
 
-    def take_worker_results(self) -> tuple[dict[str, FileEntry], dict[str, str | None], WriteStats]:
+    def take_worker_results(self) -> tuple[FileTable, dict[str, str | None], WriteStats]:
         """In a worker process: hand over (and forget) what this process wrote."""
         new, keys, stats = self._new, self._keys, self.stats
-        self._new, self._keys, self.stats = {}, {}, WriteStats()
+        self._new, self._keys, self.stats = FileTable(), {}, WriteStats()
         return new, keys, stats
 
-    def merge_worker_results(self, new: dict[str, FileEntry], keys: dict[str, str | None],
+    def merge_worker_results(self, new: FileTable, keys: dict[str, str | None],
                              stats: WriteStats) -> None:
         """In the parent: account for the files a worker process wrote into the same tree."""
         clash = self._new.keys() & new.keys()
@@ -412,7 +411,7 @@ class SiteWriter:
         elif spare_dir.exists():
             shutil.rmtree(spare_dir, ignore_errors=True)
         live = Tree(_dir_id(self.out_dir), self._new, self._keys)
-        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, spare, self.memo or {}).to_json())
+        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, spare, self.memo or {}).json_chunks())
 
     def abort(self) -> None:
         if self._fresh:

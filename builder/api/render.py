@@ -36,14 +36,11 @@ SEARCH_BROWSABLE = {
 def render(ctx: BuildContext) -> Iterator[Output]:
     """All API files, in a fixed order."""
     for part in parts(ctx):
-        if part.prepare:
-            part.prepare()
         yield from part.run()
 
 
 BUCKETS = 64  # parts per kind of detail file: an entity's bucket is its id % BUCKETS
 MEMO = 6_000  # encoded entities a process keeps for its next parts (bounds memory at any size)
-SEARCH_PARTS = 8  # the search terms are answered in this many parts
 
 
 def parts(ctx: BuildContext) -> list[Part]:
@@ -190,38 +187,49 @@ class _V4Data:
 
 
 class _SearchParts:
-    """`/api/v4/search/?q=`: the vocabulary's answers, cut into SEARCH_PARTS parts.
+    """`/api/v4/search/?q=`: the vocabulary's answers, in one part.
 
     A term's answer depends only on the rows that match it (and their order), so when few rows
     changed since the last build, only the terms that a changed row matches, before or after
     the change, are answered again; the others are taken over (`Unchanged`). The rows of the
     live tree's answers are kept in the build state's memo to tell which changed.
 
-    The index is built once, in the build's main process before workers fork, when some term
-    needs answering. Terms that share an answer, or their trigrams (see `search.sharing_key`),
-    stay in the same part."""
+    The index is built by the worker that runs the part, when some term needs answering: only
+    that process holds it (a third of a gigabyte at 100,000 packages). The part is claimed
+    first, so the others share out the rest of the build meanwhile."""
 
     def __init__(self, ctx: BuildContext) -> None:
         self.ctx = ctx
         self.snap = ctx.snapshot
-        self.rows = search_rows(self.snap)
         self.index: search.SearchIndex | None = None
         self.groups: list[list[str]] = []
         self.fresh: set[str] | None = None  # terms to answer again (None: all)
         self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
-        # Each row's JSON is held as str: a held orjson result keeps its whole 4 KiB buffer allocated.
-        encoded = [orjson.dumps(r).decode() for r in self.rows]
-        self.digests = [digest(e.encode()) for e in encoded]
-        ctx.memo["search"] = {"code": ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
-                              "digests": [d.hex() for d in self.digests], "rows": encoded}
+        ctx.memo["search"] = self._memo  # made when the build's state is written
+
+    @cached_property
+    def rows(self) -> list[SearchRow]:
+        return search_rows(self.snap)
+
+    @cached_property
+    def _encoded(self) -> list[str]:
+        # Held as str: a held orjson result keeps its whole 4 KiB buffer allocated.
+        return [orjson.dumps(r).decode() for r in self.rows]
+
+    @cached_property
+    def digests(self) -> list[bytes]:
+        return [digest(e.encode()) for e in self._encoded]
+
+    def _memo(self) -> dict:
+        return {"code": self.ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
+                "digests": [d.hex() for d in self.digests], "rows": self._encoded}
 
     def parts(self) -> list[Part]:
         deps = self.ctx.deps
-        key = deps.key("search", deps.snapshot_digest)
-        return [Part(f"api/v4/search/{n}", partial(self.files, n), key, prepare=self.prepare)
-                for n in range(SEARCH_PARTS)]
+        return [Part("api/v4/search", self.files, deps.key("search", deps.snapshot_digest), early=True)]
 
-    def prepare(self) -> None:
+    def _plan(self) -> None:
+        """The terms, in groups; which to answer again, which to patch (when the memo tells)."""
         if self.groups:
             return
         terms = sorted(search.vocabulary(self.snap, self.rows))
@@ -283,12 +291,11 @@ class _SearchParts:
             self.index = search.SearchIndex(self.rows)
         return self.index
 
-    def files(self, n: int) -> Iterator[Output]:
-        self.prepare()
-        if n == 0:
-            yield layout.v4_search(), b"[]"
-            yield layout.v4_search("json"), b"[]"
-        for group in self.groups[n::SEARCH_PARTS]:  # answered a group at a time: memory stays small
+    def files(self) -> Iterator[Output]:
+        self._plan()
+        yield layout.v4_search(), b"[]"
+        yield layout.v4_search("json"), b"[]"
+        for group in self.groups:  # answered a group at a time: memory stays small
             fresh = group if self.fresh is None else [t for t in group if t in self.fresh]
             answered = search.answers(fresh, self._index()) if fresh else {}
             for term in group:

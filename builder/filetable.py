@@ -1,0 +1,190 @@
+"""The writer's record of a tree's files: path -> (content hash, size, mtime, part), held flat.
+
+At 100,000 packages a site has 1.2 million files, and the writer keeps several such records
+(the live tree, the spare, the tree being made). As a dict of tuples that is about 450 bytes a
+file; here a file costs its path, one dict slot and 36 bytes in arrays.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from array import array
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+HASH_SIZE = 16  # bytes of a content hash (blake2b, digest_size=16)
+
+
+class FileEntry(NamedTuple):
+    hash: str  # hex
+    size: int
+    mtime: int  # st_mtime_ns
+    part: str
+
+
+class FileTable:
+    """A mapping of site paths to FileEntry, or to None for a file known to be there but not as
+    recorded (the writer replaces it). Removing a path leaves its row unused."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, int] = {}
+        self._paths: list[str] = []
+        self._hashes = bytearray()
+        self._sizes = array("q")  # -1: the path's entry is None
+        self._mtimes = array("q")
+        self._parts = array("i")
+        self._part_names: list[str] = []
+        self._part_ids: dict[str, int] = {}
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def keys(self):  # noqa: ANN201 - a dict keys view: supports set operations
+        return self._rows.keys()
+
+    def _entry(self, row: int) -> FileEntry | None:
+        size = self._sizes[row]
+        if size < 0:
+            return None
+        at = row * HASH_SIZE
+        return FileEntry(self._hashes[at:at + HASH_SIZE].hex(), size, self._mtimes[row],
+                         self._part_names[self._parts[row]])
+
+    def get(self, rel: str, default: FileEntry | None = None) -> FileEntry | None:
+        row = self._rows.get(rel)
+        return default if row is None else self._entry(row)
+
+    def __getitem__(self, rel: str) -> FileEntry | None:
+        return self._entry(self._rows[rel])
+
+    def items(self) -> Iterator[tuple[str, FileEntry | None]]:
+        entry = self._entry
+        for rel, row in self._rows.items():
+            yield rel, entry(row)
+
+    def values(self) -> Iterator[FileEntry | None]:
+        entry = self._entry
+        for row in self._rows.values():
+            yield entry(row)
+
+    def total_size(self) -> int:
+        sizes = self._sizes
+        return sum(max(sizes[row], 0) for row in self._rows.values())
+
+    def paths_by_part(self) -> dict[str, list[str]]:
+        """part -> the paths it made, in the order they were recorded."""
+        out: dict[str, list[str]] = {}
+        names, parts, sizes = self._part_names, self._parts, self._sizes
+        for rel, row in self._rows.items():
+            if sizes[row] >= 0:
+                out.setdefault(names[parts[row]], []).append(rel)
+        return out
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def _part_id(self, part: str) -> int:
+        found = self._part_ids.get(part)
+        if found is None:
+            found = self._part_ids[part] = len(self._part_names)
+            self._part_names.append(part)
+        return found
+
+    def __setitem__(self, rel: str, entry: FileEntry | None) -> None:
+        if entry is None:
+            self._put(rel, bytes(HASH_SIZE), -1, 0, 0)
+            return
+        digest = bytes.fromhex(entry.hash)
+        if len(digest) != HASH_SIZE:
+            raise ValueError(f"not a {HASH_SIZE}-byte content hash: {entry.hash!r}")
+        self._put(rel, digest, entry.size, entry.mtime, self._part_id(entry.part))
+
+    def _put(self, rel: str, digest: bytes | bytearray, size: int, mtime: int, part: int) -> None:
+        row = self._rows.get(rel)
+        if row is None:
+            self._rows[rel] = len(self._paths)
+            self._paths.append(rel)
+            self._hashes += digest
+            self._sizes.append(size)
+            self._mtimes.append(mtime)
+            self._parts.append(part)
+        else:
+            self._hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE] = digest
+            self._sizes[row], self._mtimes[row], self._parts[row] = size, mtime, part
+
+    def pop(self, rel: str, default: FileEntry | None = None) -> FileEntry | None:
+        row = self._rows.pop(rel, None)
+        return default if row is None else self._entry(row)
+
+    def update(self, other: FileTable) -> None:
+        """Add (or replace) every path of another table."""
+        ids = [self._part_id(name) for name in other._part_names] or [0]
+        hashes, sizes, mtimes, parts = other._hashes, other._sizes, other._mtimes, other._parts
+        for rel, row in other._rows.items():
+            self._put(rel, hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE], sizes[row], mtimes[row], ids[parts[row]])
+
+    # -- as JSON ----------------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        """The table in a few strings: paths NUL-separated, hashes in hex, numbers as base64."""
+        return dict(self.json_items())
+
+    def json_items(self) -> Iterator[tuple[str, object]]:
+        """The fields of `to_json`, made one at a time (the paths of 1.2M files are 75 MB)."""
+        rows = sorted(self._rows.values())  # the order they were added: no sort of the paths
+        hashes = self._hashes
+        yield "paths", "\0".join([self._paths[r] for r in rows])
+        yield "hashes", b"".join([hashes[r * HASH_SIZE:(r + 1) * HASH_SIZE] for r in rows]).hex()
+        yield "sizes", _pack(array("q", [self._sizes[r] for r in rows]))
+        yield "mtimes", _pack(array("q", [self._mtimes[r] for r in rows]))
+        yield "parts", self._part_names
+        yield "part_of", _pack(array("i", [self._parts[r] for r in rows]))
+
+    @classmethod
+    def from_json(cls, data: dict) -> FileTable:
+        table = cls()
+        paths = data["paths"].split("\0") if data["paths"] else []
+        table._hashes = bytearray.fromhex(data["hashes"])
+        table._sizes = _unpack("q", data["sizes"])
+        table._mtimes = _unpack("q", data["mtimes"])
+        table._parts = _unpack("i", data["part_of"])
+        table._part_names = list(data["parts"])
+        table._part_ids = {name: i for i, name in enumerate(table._part_names)}
+        counts = {len(paths), len(table._hashes) // HASH_SIZE, len(table._sizes), len(table._mtimes),
+                  len(table._parts)}
+        if len(counts) != 1 or len(set(paths)) != len(paths):
+            raise ValueError("inconsistent file table")
+        if any(p < 0 or p >= len(table._part_names) for p in set(table._parts)):
+            raise ValueError("file table names an unknown part")
+        table._paths = paths
+        table._rows = {rel: i for i, rel in enumerate(paths)}
+        return table
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[str, FileEntry | None]]) -> FileTable:
+        table = cls()
+        for rel, entry in entries:
+            table[rel] = entry
+        return table
+
+
+def _pack(numbers: array) -> str:
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return base64.b64encode(numbers.tobytes()).decode("ascii")
+
+
+def _unpack(typecode: str, text: str) -> array:
+    numbers = array(typecode)
+    numbers.frombytes(base64.b64decode(text, validate=True))
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return numbers

@@ -1,0 +1,73 @@
+"""builder.filetable: the writer's flat record of a tree's files behaves as the dict it replaces."""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+import pytest
+
+from builder.filetable import FileEntry, FileTable
+
+
+def entry(text: str, part: str, mtime: int = 1_700_000_000_000_000_000) -> FileEntry:
+    data = text.encode()
+    return FileEntry(hashlib.blake2b(data, digest_size=16).hexdigest(), len(data), mtime, part)
+
+
+@pytest.fixture
+def pairs() -> list[tuple[str, FileEntry | None]]:
+    return [("index.html", entry("home", "pages/home")),
+            ("packages/p/a/index.html", entry("a", "pages/package/1")),
+            ("api/v4/packages/1/index.json", entry("{}", "api/v4/packages/1", mtime=5)),
+            ("stale.html", None),
+            ("search/q/é ü.json", entry("[]", "api/v4/search/0"))]
+
+
+def test_reads_like_the_dict_it_was_filled_from(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    table, expected = FileTable.of(pairs), dict(pairs)
+    assert len(table) == len(expected)
+    assert list(table) == list(expected) and set(table.keys()) == expected.keys()
+    assert dict(table.items()) == expected
+    assert all(table[rel] == e and table.get(rel) == e for rel, e in expected.items())
+    assert "stale.html" in table and table["stale.html"] is None
+    assert table.get("missing") is None and "missing" not in table
+    assert table.total_size() == sum(e.size for e in expected.values() if e)
+
+
+def test_replacing_popping_and_merging(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    table = FileTable.of(pairs)
+    table["index.html"] = newer = entry("home, changed", "pages/home")
+    assert table["index.html"] == newer and len(table) == 5
+    assert table.pop("stale.html") is None and "stale.html" not in table
+    assert table.pop("stale.html", newer) == newer  # gone: the default
+    other = FileTable.of([("feeds/rss.xml", entry("rss", "pages/feeds")), ("index.html", entry("x", "pages/x"))])
+    table.update(other)
+    assert table["feeds/rss.xml"] == entry("rss", "pages/feeds")
+    assert table["index.html"] == entry("x", "pages/x")
+    assert table.paths_by_part() == {"pages/x": ["index.html"], "pages/package/1": ["packages/p/a/index.html"],
+                                     "api/v4/packages/1": ["api/v4/packages/1/index.json"],
+                                     "api/v4/search/0": ["search/q/é ü.json"], "pages/feeds": ["feeds/rss.xml"]}
+
+
+def test_json_round_trip_keeps_every_entry(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    table = FileTable.of(pairs)
+    table.pop("packages/p/a/index.html")
+    again = FileTable.from_json(orjson.loads(orjson.dumps(table.to_json())))
+    assert dict(again.items()) == dict(table.items())
+    assert dict(FileTable.from_json(FileTable().to_json()).items()) == {}
+
+
+def test_a_damaged_record_is_refused(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    data = FileTable.of(pairs).to_json()
+    with pytest.raises(ValueError):
+        FileTable.from_json({**data, "hashes": data["hashes"][:-32]})
+    with pytest.raises(ValueError):
+        FileTable.from_json({**data, "parts": []})
+    with pytest.raises(ValueError):
+        FileTable.from_json({**data, "sizes": "not base64!"})
+
+
+def test_a_hash_of_the_wrong_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="content hash"):
+        FileTable()["x"] = FileEntry("abcd", 1, 1, "p")
