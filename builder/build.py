@@ -131,17 +131,26 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state) as writer:
             to_run = [p for p in parts if force or p.key is None or not writer.keep(p.name, p.key)]
             to_run.sort(key=lambda p: not p.early)  # stable: the others keep their order
+            ran, kept = tuple(p.name for p in to_run), len(parts) - len(to_run)
             if jobs == 1 or len(to_run) < 2:
                 _run_parts(to_run, range(len(to_run)), writer)
+                writer.memo = _notes(context)
                 jobs = 1
             else:
-                _run_in_workers(to_run, jobs, writer)
-            # Stages' notes for the next build; a callable is made now, after the parts ran.
-            writer.memo = {name: note() if callable(note) else note for name, note in context.memo.items()}
+                workers = _Workers(to_run, jobs, writer)
+                writer.memo = _notes(context)
+                # The workers have their own copies: the snapshot's memory goes to the results' merge.
+                del snapshot, context, parts, to_run, state
+                workers.finish()
     finally:
         gc.unfreeze()
     return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs,
-                       parts_ran=tuple(p.name for p in to_run), parts_kept=len(parts) - len(to_run))
+                       parts_ran=ran, parts_kept=kept)
+
+
+def _notes(context: BuildContext) -> dict:
+    """The stages' notes for the next build (a callable note is made now)."""
+    return {name: note() if callable(note) else note for name, note in context.memo.items()}
 
 
 def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) -> None:
@@ -163,39 +172,49 @@ def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
         yield index
 
 
-def _run_in_workers(parts: list[Part], jobs: int, writer: SiteWriter) -> None:
-    """Share the parts out among forked workers that write into the writer's tree."""
-    ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("i", 0)
-    pipes, procs = [], []
-    for _ in range(jobs):
-        receive, send = ctx.Pipe(duplex=False)
+class _Workers:
+    """Forked workers sharing out the parts and writing into the writer's tree; `finish` merges
+    their records into the writer. Once they are forked this process lets go of the parts."""
 
-        def work(send=send) -> None:
+    def __init__(self, parts: list[Part], jobs: int, writer: SiteWriter) -> None:
+        ctx = multiprocessing.get_context("fork")
+        counter = ctx.Value("i", 0)
+        job = {"parts": parts}
+        self.writer = writer
+        self.pipes: list = []
+        self.procs: list = []
+        for _ in range(jobs):
+            receive, send = ctx.Pipe(duplex=False)
+
+            def work(send=send) -> None:
+                try:
+                    writer.begin_worker()
+                    todo = job["parts"]
+                    _run_parts(todo, _claimed(counter, len(todo)), writer)
+                    send.send(("ok", writer.take_worker_results()))
+                except BaseException as exc:  # reported to the parent, which raises
+                    send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
+
+            proc = ctx.Process(target=work, daemon=True)
+            proc.start()
+            self.pipes.append(receive)
+            self.procs.append(proc)
+        job.clear()
+
+    def finish(self) -> None:
+        errors = []
+        for receive, proc in zip(self.pipes, self.procs, strict=True):
             try:
-                writer.begin_worker()
-                _run_parts(parts, _claimed(counter, len(parts)), writer)
-                send.send(("ok", writer.take_worker_results()))
-            except BaseException as exc:  # reported to the parent, which raises
-                send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
-
-        proc = ctx.Process(target=work, daemon=True)
-        proc.start()
-        pipes.append(receive)
-        procs.append(proc)
-    errors = []
-    for receive, proc in zip(pipes, procs, strict=True):
-        try:
-            status, payload = receive.recv()
-        except EOFError:
-            status, payload = "error", f"a build worker died (exit code {proc.exitcode})"
-        proc.join()
-        if status == "ok":
-            writer.merge_worker_results(*payload)
-        else:
-            errors.append(payload)
-    if errors:
-        raise BuildError("\n".join(errors))
+                status, payload = receive.recv()
+            except EOFError:
+                status, payload = "error", f"a build worker died (exit code {proc.exitcode})"
+            proc.join()
+            if status == "ok":
+                self.writer.merge_worker_results(*payload)
+            else:
+                errors.append(payload)
+        if errors:
+            raise BuildError("\n".join(errors))
 
 
 def compare_trees(expected: Path, actual: Path) -> list[str]:

@@ -13,7 +13,10 @@ from array import array
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
+import orjson
+
 HASH_SIZE = 16  # bytes of a content hash (blake2b, digest_size=16)
+BATCH = 3 * 2**14  # files per piece of the JSON: a multiple of 3, so base64 pieces join up
 
 
 class FileEntry(NamedTuple):
@@ -135,18 +138,26 @@ class FileTable:
 
     def to_json(self) -> dict:
         """The table in a few strings: paths NUL-separated, hashes in hex, numbers as base64."""
-        return dict(self.json_items())
+        return orjson.loads(b"".join(self.json_chunks()))
 
-    def json_items(self) -> Iterator[tuple[str, object]]:
-        """The fields of `to_json`, made one at a time (the paths of 1.2M files are 75 MB)."""
+    def json_chunks(self) -> Iterator[bytes]:
+        """`to_json`'s JSON, made and handed out a batch of files at a time: the record of
+        1.2 million files is 150 MB of JSON, never held whole."""
         rows = sorted(self._rows.values())  # the order they were added: no sort of the paths
-        hashes = self._hashes
-        yield "paths", "\0".join([self._paths[r] for r in rows])
-        yield "hashes", b"".join([hashes[r * HASH_SIZE:(r + 1) * HASH_SIZE] for r in rows]).hex()
-        yield "sizes", _pack(array("q", [self._sizes[r] for r in rows]))
-        yield "mtimes", _pack(array("q", [self._mtimes[r] for r in rows]))
-        yield "parts", self._part_names
-        yield "part_of", _pack(array("i", [self._parts[r] for r in rows]))
+        batches = [rows[i:i + BATCH] for i in range(0, len(rows), BATCH)]
+        hashes, paths = self._hashes, self._paths
+        yield b'{"paths":"'
+        for i, batch in enumerate(batches):
+            yield (b"\\u0000" if i else b"") + orjson.dumps("\0".join([paths[r] for r in batch]))[1:-1]
+        yield b'","hashes":"'
+        for batch in batches:
+            yield b"".join([hashes[r * HASH_SIZE:(r + 1) * HASH_SIZE] for r in batch]).hex().encode()
+        for name, numbers, typecode in (("sizes", self._sizes, "q"), ("mtimes", self._mtimes, "q"),
+                                        ("part_of", self._parts, "i")):
+            yield b'","' + name.encode() + b'":"'
+            for batch in batches:
+                yield _pack(array(typecode, [numbers[r] for r in batch])).encode()
+        yield b'","parts":' + orjson.dumps(self._part_names) + b"}"
 
     @classmethod
     def from_json(cls, data: dict) -> FileTable:

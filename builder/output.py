@@ -91,10 +91,9 @@ class Tree:
         """The tree as JSON, in pieces."""
         names = sorted(self.parts)
         keys = orjson.dumps([names, [self.parts[n] for n in names]])
-        yield b'{"dir":' + orjson.dumps(self.dir_id) + b',"keys":' + keys + b',"files":{'
-        for i, (name, value) in enumerate(self.files.json_items()):
-            yield (b"," if i else b"") + orjson.dumps(name) + b":" + orjson.dumps(value)
-        yield b"}}"
+        yield b'{"dir":' + orjson.dumps(self.dir_id) + b',"keys":' + keys + b',"files":'
+        yield from self.files.json_chunks()
+        yield b"}"
 
     @classmethod
     def from_json(cls, data: dict) -> Tree:
@@ -203,7 +202,7 @@ class SiteWriter:
             self._fresh = True
         self._new = FileTable()
         self._keys: dict[str, str | None] = {}
-        self._written: dict[str, str] = {}  # hash -> path of a file this process wrote
+        self._written: dict[str, str] = {}  # hash -> path of a file the running part wrote
         self._by_part: dict[str, list[str]] | None = None
 
     @staticmethod
@@ -224,6 +223,7 @@ class SiteWriter:
     def start_part(self, name: str, key: str | None) -> None:
         """A part is about to write its outputs."""
         self._keys[name] = key
+        self._written.clear()  # equal bytes are linked within a part (a package by id and slug)
 
     def keep(self, name: str, key: str) -> bool:
         """Take over a part's outputs from the live tree if its key is the recorded one.
@@ -309,8 +309,8 @@ class SiteWriter:
                 pass
 
     def _write_or_link(self, rel: str, blob: bytes, digest: str) -> int:
-        """Write new bytes, as a hard link to a file with the same bytes this process wrote
-        already if there is one (a package by id and by slug, search terms with one answer)."""
+        """Write new bytes, as a hard link to a file with the same bytes the part wrote already
+        if there is one (a package by id and by slug, search terms with one answer)."""
         same = self._written.get(digest)
         if same is not None:
             self._clear(rel)
@@ -385,7 +385,10 @@ class SiteWriter:
         clash = self._new.keys() & new.keys()
         if clash:
             raise BuildError(f"two outputs claim the same file: {min(clash)}")
-        self._new.update(new)
+        if self._new:
+            self._new.update(new)
+        else:
+            self._new = new  # the first worker's record, taken as it is: no copy
         self._keys.update(keys)
         self.stats.add(stats)
 

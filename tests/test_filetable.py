@@ -7,6 +7,7 @@ import hashlib
 import orjson
 import pytest
 
+from builder import filetable
 from builder.filetable import FileEntry, FileTable
 
 
@@ -71,3 +72,13 @@ def test_a_damaged_record_is_refused(pairs: list[tuple[str, FileEntry | None]]) 
 def test_a_hash_of_the_wrong_size_is_refused() -> None:
     with pytest.raises(ValueError, match="content hash"):
         FileTable()["x"] = FileEntry("abcd", 1, 1, "p")
+
+
+def test_json_made_in_batches_is_the_same(pairs: list[tuple[str, FileEntry | None]],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    table = FileTable.of(pairs)
+    whole = table.to_json()
+    monkeypatch.setattr(filetable, "BATCH", 3)  # two batches: their pieces must join up
+    assert len(list(table.json_chunks())) > len(list(FileTable.of(pairs[:3]).json_chunks()))
+    assert table.to_json() == whole
+    assert dict(FileTable.from_json(whole).items()) == dict(table.items())

@@ -302,6 +302,7 @@ class _SearchParts:
                 found = answered.get(term) or self.patched.get(term)
                 yield layout.search_term_file(term), found if found is not None else \
                     Unchanged(partial(self._answer, term))
+        self.index = None  # the process goes on with other parts: let its memory go to them
 
     def _answer(self, term: str) -> bytes:
         return self._index().answer(term)

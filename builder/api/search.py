@@ -38,7 +38,6 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -256,15 +255,27 @@ class SearchIndex:
         self.tiebreak = np.empty(n, dtype=np.intp)
         self.tiebreak[sorted(range(n), key=lambda p: (self.titles[p], self.rownum[p]))] = np.arange(n)
 
-        rows_of: dict[str, list[int]] = defaultdict(list)
-        hits_of: dict[str, list[_Hits]] = defaultdict(list)
+        # Postings: every (lexeme, row) pair in flat arrays, grouped by lexeme with one stable
+        # sort (rows stay ascending); no list per lexeme is ever made.
+        lex_ids: dict[str, int] = {}
+        lex_of, pos_of = array("i"), array("i")
+        hits_of: list[_Hits] = []
         for pos, doc in enumerate(self.docs):
-            for lex, hits in _index(doc.row).items():
-                rows_of[lex].append(pos)
-                hits_of[lex].append(hits)
-        self.postings: dict[str, _Posting] = {
-            lex: (np.array(at, dtype=np.intp), tuple(hits_of[lex])) for lex, at in rows_of.items()}
-        del rows_of, hits_of
+            found = _index(doc.row)
+            lex_of.extend([lex_ids.setdefault(lex, len(lex_ids)) for lex in found])
+            pos_of.extend([pos] * len(found))
+            hits_of.extend(found.values())
+        lexeme_of = np.frombuffer(lex_of, dtype=np.int32)
+        order = np.argsort(lexeme_of, kind="stable")
+        ends = np.cumsum(np.bincount(lexeme_of, minlength=len(lex_ids))).tolist()
+        rows = np.frombuffer(pos_of, dtype=np.int32)[order].astype(np.intp)
+        hits = np.fromiter(hits_of, dtype=object, count=len(hits_of))[order]
+        del lex_of, pos_of, hits_of, lexeme_of, order
+        self.postings: dict[str, _Posting] = {}
+        start = 0
+        for lex, end in zip(lex_ids, ends, strict=True):  # lex_ids: in id order
+            self.postings[lex] = (rows[start:end], tuple(hits[start:end]))
+            start = end
         self.lexemes = sorted(self.postings)
         self._ranks: dict[str, _Ranked] = {}
         self._prefixes: dict[str, _Ranked] = {}
