@@ -14,6 +14,7 @@ from __future__ import annotations
 import filecmp
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import tempfile
@@ -173,16 +174,17 @@ def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
 
 
 class _Workers:
-    """Forked workers sharing out the parts and writing into the writer's tree; `finish` merges
-    their records into the writer. Once they are forked this process lets go of the parts."""
+    """Forked workers sharing out the parts and writing into the writer's tree. Each sends the
+    record of every part it ran as soon as it is done, which `finish` merges into the writer
+    (so no process ever holds a worker's whole record twice). Once the workers are forked,
+    this process lets go of the parts."""
 
     def __init__(self, parts: list[Part], jobs: int, writer: SiteWriter) -> None:
         ctx = multiprocessing.get_context("fork")
         counter = ctx.Value("i", 0)
         job = {"parts": parts}
         self.writer = writer
-        self.pipes: list = []
-        self.procs: list = []
+        self.workers: dict = {}  # the receiving end of each worker's pipe -> its process
         for _ in range(jobs):
             receive, send = ctx.Pipe(duplex=False)
 
@@ -190,29 +192,34 @@ class _Workers:
                 try:
                     writer.begin_worker()
                     todo = job["parts"]
-                    _run_parts(todo, _claimed(counter, len(todo)), writer)
-                    send.send(("ok", writer.take_worker_results()))
+                    for index in _claimed(counter, len(todo)):
+                        _run_parts(todo, [index], writer)
+                        send.send(("part", writer.take_worker_results()))
+                    send.send(("done", None))
                 except BaseException as exc:  # reported to the parent, which raises
                     send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
 
             proc = ctx.Process(target=work, daemon=True)
             proc.start()
-            self.pipes.append(receive)
-            self.procs.append(proc)
+            send.close()  # this process's copy: the pipe ends (EOFError) when the worker dies
+            self.workers[receive] = proc
         job.clear()
 
     def finish(self) -> None:
         errors = []
-        for receive, proc in zip(self.pipes, self.procs, strict=True):
-            try:
-                status, payload = receive.recv()
-            except EOFError:
-                status, payload = "error", f"a build worker died (exit code {proc.exitcode})"
-            proc.join()
-            if status == "ok":
-                self.writer.merge_worker_results(*payload)
-            else:
-                errors.append(payload)
+        while self.workers:
+            for receive in multiprocessing.connection.wait(list(self.workers)):
+                try:
+                    status, payload = receive.recv()
+                except EOFError:
+                    status, payload = "error", None
+                if status == "part":
+                    self.writer.merge_worker_results(*payload)
+                    continue
+                proc = self.workers.pop(receive)
+                proc.join()
+                if status == "error":
+                    errors.append(payload or f"a build worker died (exit code {proc.exitcode})")
         if errors:
             raise BuildError("\n".join(errors))
 

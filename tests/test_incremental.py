@@ -237,3 +237,20 @@ def test_a_part_with_one_touched_file_runs_again_and_the_old_tree_is_not_written
         st = (spare / path).stat()
         assert (st.st_ino, st.st_mtime_ns) == (inode, mtime), path
         assert hashlib.sha256((spare / path).read_bytes()).hexdigest() == digest, path
+
+
+def test_a_damaged_search_memo_makes_the_build_answer_every_term(project: Project) -> None:
+    """The state's search memo tells which answers a change leaves as they are; one this code
+    cannot read is not trusted: every term is answered again, and the tree is still right."""
+    from builder.output import state_path
+
+    path = state_path(project.site)
+    state = orjson.loads(path.read_bytes())
+    assert state["memo"]["search"]["rows"]  # the rows behind the live answers, packed
+    state["memo"]["search"]["rows"] = "not a packed memo"
+    path.write_bytes(orjson.dumps(state))
+    before = project.files()
+    project.edit(lambda r: r["packages"][0].update(title="Renamed for the search"))
+    assert "api/v4/search" in project.build().parts_ran
+    assert project.fresh_differences() == []
+    assert_only_changed_files_touched(before, project.files())
