@@ -55,7 +55,7 @@ class BuildContext:
     settings: Settings
     snapshot: Snapshot
     previous: BuildState = field(default_factory=BuildState)  # what the last build of the output left
-    memo: dict = field(default_factory=dict)  # stages' notes about this build's tree, for the next build
+    memo: dict = field(default_factory=dict)  # notes the parts that ran leave for the next build
 
     @cached_property
     def deps(self) -> Deps:
@@ -133,13 +133,14 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
             to_run = [p for p in parts if force or p.key is None or not writer.keep(p.name, p.key)]
             to_run.sort(key=lambda p: not p.early)  # stable: the others keep their order
             ran, kept = tuple(p.name for p in to_run), len(parts) - len(to_run)
+            # The notes for the next build: the last build's for the parts kept, those of the parts run.
+            writer.memo = {**context.previous.memo, **context.memo}
             if jobs == 1 or len(to_run) < 2:
                 _run_parts(to_run, range(len(to_run)), writer)
-                writer.memo = _notes(context)
+                writer.memo.update(context.memo)
                 jobs = 1
             else:
-                workers = _Workers(to_run, jobs, writer)
-                writer.memo = _notes(context)
+                workers = _Workers(to_run, jobs, writer, context.memo)
                 # The workers have their own copies: the snapshot's memory goes to the results' merge.
                 del snapshot, context, parts, to_run, state
                 workers.finish()
@@ -148,10 +149,6 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
 
-
-def _notes(context: BuildContext) -> dict:
-    """The stages' notes for the next build (a callable note is made now)."""
-    return {name: note() if callable(note) else note for name, note in context.memo.items()}
 
 
 def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) -> None:
@@ -179,7 +176,7 @@ class _Workers:
     (so no process ever holds a worker's whole record twice). Once the workers are forked,
     this process lets go of the parts."""
 
-    def __init__(self, parts: list[Part], jobs: int, writer: SiteWriter) -> None:
+    def __init__(self, parts: list[Part], jobs: int, writer: SiteWriter, notes: dict) -> None:
         ctx = multiprocessing.get_context("fork")
         counter = ctx.Value("i", 0)
         job = {"parts": parts}
@@ -193,8 +190,9 @@ class _Workers:
                     writer.begin_worker()
                     todo = job["parts"]
                     for index in _claimed(counter, len(todo)):
+                        notes.clear()
                         _run_parts(todo, [index], writer)
-                        send.send(("part", writer.take_worker_results()))
+                        send.send(("part", (*writer.take_worker_results(), dict(notes))))
                     send.send(("done", None))
                 except BaseException as exc:  # reported to the parent, which raises
                     send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
@@ -214,7 +212,9 @@ class _Workers:
                 except EOFError:
                     status, payload = "error", None
                 if status == "part":
-                    self.writer.merge_worker_results(*payload)
+                    *results, notes = payload
+                    self.writer.merge_worker_results(*results)
+                    self.writer.memo.update(notes)
                     continue
                 proc = self.workers.pop(receive)
                 proc.join()

@@ -207,7 +207,6 @@ class _SearchParts:
         self.groups: list[list[str]] = []
         self.fresh: set[str] | None = None  # terms to answer again (None: all)
         self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
-        ctx.memo["search"] = self._memo  # made when the build's state is written
 
     @cached_property
     def rows(self) -> list[SearchRow]:
@@ -308,6 +307,7 @@ class _SearchParts:
                 yield layout.search_term_file(term), found if found is not None else \
                     Unchanged(partial(self._answer, term))
         self.index = None  # the process goes on with other parts: let its memory go to them
+        self.ctx.memo["search"] = self._memo()  # the rows behind these answers, for the next build
 
     def _answer(self, term: str) -> bytes:
         return self._index().answer(term)

@@ -226,6 +226,14 @@ class _TrigramMatch:
     best_k: int
 
 
+def _add_slot(grams: set[str], at: int, ids: dict[str, int], pair_gram: array, pair_slot: array,
+              sizes: array) -> None:
+    """List a slot's trigrams as (gram id, slot) pairs, numbering new grams."""
+    pair_gram.extend([ids.setdefault(g, len(ids)) for g in grams])
+    pair_slot.extend([at] * len(grams))
+    sizes.append(len(grams))
+
+
 def _within(rows: np.ndarray, sorted_rows: np.ndarray) -> np.ndarray:
     """Which of `rows` are in `sorted_rows` (ascending, not empty)."""
     at = np.minimum(sorted_rows.searchsorted(rows), len(sorted_rows) - 1)
@@ -265,12 +273,17 @@ class SearchIndex:
             lex_of.extend([lex_ids.setdefault(lex, len(lex_ids)) for lex in found])
             pos_of.extend([pos] * len(found))
             hits_of.extend(found.values())
+        # Each step lets go of what it read: at 100,000 rows these are 4 million entries each.
         lexeme_of = np.frombuffer(lex_of, dtype=np.int32)
         order = np.argsort(lexeme_of, kind="stable")
         ends = np.cumsum(np.bincount(lexeme_of, minlength=len(lex_ids))).tolist()
-        rows = np.frombuffer(pos_of, dtype=np.int32)[order].astype(np.intp)
-        hits = np.fromiter(hits_of, dtype=object, count=len(hits_of))[order]
-        del lex_of, pos_of, hits_of, lexeme_of, order
+        del lexeme_of, lex_of
+        rows = np.frombuffer(pos_of, dtype=np.int32)[order]  # int32: row positions fit
+        del pos_of
+        unsorted = np.fromiter(hits_of, dtype=object, count=len(hits_of))
+        del hits_of
+        hits = unsorted[order]
+        del unsorted, order
         self.postings: dict[str, _Posting] = {}
         start = 0
         for lex, end in zip(lex_ids, ends, strict=True):  # lex_ids: in id order
@@ -287,45 +300,42 @@ class SearchIndex:
         # (`slot[pos]` is pos for the others: most slugs are the title, lower-cased). Each slot's
         # trigrams are listed as (gram id, slot) pairs in flat arrays, not kept as sets.
         ids: dict[str, int] = {}
-        pair_gram, pair_slot, sizes, own_slug = array("l"), array("l"), array("l"), array("l")
-
-        def add(grams: set[str], at: int) -> None:
-            pair_gram.extend([ids.setdefault(g, len(ids)) for g in grams])
-            pair_slot.extend([at] * len(grams))
-            sizes.append(len(grams))
-
+        pair_gram, pair_slot, sizes, own_slug = array("i"), array("i"), array("l"), array("l")
         slugs: list[tuple[int, set[str]]] = []
         for pos, doc in enumerate(self.docs):
             title = _trigrams(doc.row.title)
-            add(title, pos)
+            _add_slot(title, pos, ids, pair_gram, pair_slot, sizes)
             if doc.row.slug.lower() != doc.row.title.lower():
                 grams = _trigrams(doc.row.slug)
                 if grams != title:
                     slugs.append((pos, grams))
         for pos, grams in slugs:
             own_slug.append(pos)
-            add(grams, len(sizes))
+            _add_slot(grams, len(sizes), ids, pair_gram, pair_slot, sizes)
         del slugs
         self.own_slug = np.frombuffer(own_slug, dtype=np.int_).astype(np.intp)
         self.gram_sizes = np.frombuffer(sizes, dtype=np.int_).astype(np.int64)
         self._float_sizes = self.gram_sizes.astype(np.float64)
         slots = len(sizes)
-        gram_of = np.frombuffer(pair_gram, dtype=np.int_)
-        slot_of = np.frombuffer(pair_slot, dtype=np.int_).astype(np.intp)
+        gram_of = np.frombuffer(pair_gram, dtype=np.int32)  # int32 all through: 3 million pairs at 100k
+        slot_of = np.frombuffer(pair_slot, dtype=np.int32)
         names = sorted(ids, key=ids.__getitem__)  # gram id -> gram
         counts = np.bincount(gram_of, minlength=len(names))
         common = sorted(g for g in names if counts[ids[g]] * DENSE > slots)
         self.dense_grams = {g: i for i, g in enumerate(common)}
         self.dense = np.zeros((len(common), slots), dtype=np.uint8)
-        row_of = np.full(len(names), -1, dtype=np.intp)
+        row_of = np.full(len(names), -1, dtype=np.int32)
         row_of[[ids[g] for g in common]] = np.arange(len(common))
         rows = row_of[gram_of]
         in_dense = rows >= 0
         self.dense[rows[in_dense], slot_of[in_dense]] = 1
+        del rows, in_dense
         # The other grams' slots, ascending (a stable sort keeps the order they were added in).
         order = np.argsort(gram_of, kind="stable")
+        del gram_of, pair_gram
         ends = np.cumsum(counts)
         by_gram = slot_of[order]
+        del order, slot_of, pair_slot
         self.gram_slots = {g: by_gram[ends[i] - counts[i]:ends[i]].copy() for i, g in enumerate(names)
                            if g not in self.dense_grams}
         self._need: dict[int, np.ndarray] = {}  # query trigram count -> least passing |A∩B| per slot
