@@ -324,20 +324,21 @@ class SearchIndex:
         common = sorted(g for g in names if counts[ids[g]] * DENSE > slots)
         self.dense_grams = {g: i for i, g in enumerate(common)}
         self.dense = np.zeros((len(common), slots), dtype=np.uint8)
-        row_of = np.full(len(names), -1, dtype=np.int32)
-        row_of[[ids[g] for g in common]] = np.arange(len(common))
-        rows = row_of[gram_of]
-        in_dense = rows >= 0
-        self.dense[rows[in_dense], slot_of[in_dense]] = 1
-        del rows, in_dense
-        # The other grams' slots, ascending (a stable sort keeps the order they were added in).
+        # Each gram's slots, ascending (a stable sort keeps the order they were added in): a
+        # row of the dense matrix for a common gram, an array for the others.
         order = np.argsort(gram_of, kind="stable")
         del gram_of, pair_gram
-        ends = np.cumsum(counts)
         by_gram = slot_of[order]
         del order, slot_of, pair_slot
-        self.gram_slots = {g: by_gram[ends[i] - counts[i]:ends[i]].copy() for i, g in enumerate(names)
-                           if g not in self.dense_grams}
+        ends = np.cumsum(counts).tolist()
+        self.gram_slots = {}
+        for i, g in enumerate(names):
+            slots_of_gram = by_gram[ends[i] - counts[i]:ends[i]]
+            row = self.dense_grams.get(g)
+            if row is None:
+                self.gram_slots[g] = slots_of_gram.copy()
+            else:
+                self.dense[row, slots_of_gram] = 1
         self._need: dict[int, np.ndarray] = {}  # query trigram count -> least passing |A∩B| per slot
         self._zeros = np.zeros(n)
         self._zeros.flags.writeable = False
