@@ -150,7 +150,6 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
                        parts_ran=ran, parts_kept=kept)
 
 
-
 def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) -> None:
     for i in indexes:
         part = parts[i]

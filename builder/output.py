@@ -31,8 +31,6 @@ from .errors import BuildError
 from .filetable import FileEntry, FileTable
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
 
-__all__ = ["FileEntry", "FileTable", "SiteWriter", "BuildState", "Unchanged", "read_state"]
-
 STATE_VERSION = 5
 
 
