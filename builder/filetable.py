@@ -74,11 +74,6 @@ class FileTable:
         for rel, row in self._rows.items():
             yield rel, entry(row)
 
-    def values(self) -> Iterator[FileEntry | None]:
-        entry = self._entry
-        for row in self._rows.values():
-            yield entry(row)
-
     def total_size(self) -> int:
         sizes = self._sizes
         return sum(max(sizes[row], 0) for row in self._rows.values())

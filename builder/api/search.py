@@ -401,9 +401,8 @@ class SearchIndex:
             at = rarest
             places = []
             for other, _ in postings:
-                place = np.minimum(other.searchsorted(at), max(len(other) - 1, 0))
-                keep = other[place] == at if len(other) else np.zeros(len(at), dtype=bool)
-                at, places = at[keep], [p[keep] for p in places] + [place[keep]]
+                keep = _within(at, other) if len(at) else np.zeros(0, dtype=bool)
+                at, places = at[keep], [p[keep] for p in places] + [other.searchsorted(at[keep])]
             places = [p.tolist() for p in places]
             ranks = [sum(_hits_rank(hits[place[k]]) for (_, hits), place in zip(postings, places, strict=True))
                      / len(terms) for k in range(len(at))]
