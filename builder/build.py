@@ -31,7 +31,7 @@ from .deps import Deps
 from .errors import BuildError
 from .inputs import input_fingerprint
 from .model import Snapshot
-from .output import BuildState, SiteWriter, WriteStats, read_state
+from .output import BuildState, SiteWriter, SpareCheck, WriteStats, read_state
 from .settings import Settings
 from .snapshot import load_snapshot
 
@@ -114,9 +114,14 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         if state.inputs == inputs and state.output_intact(settings.output_dir):
             stats = WriteStats(files=len(state.files), bytes=state.files.total_size(), reused=len(state.files))
             return BuildResult(stats, time.perf_counter() - started, settings.output_dir, 0, skipped=True)
-    snapshot = load_snapshot(settings.data_dir)
-    gc.freeze()  # the snapshot lives for the whole build: keep the collector from re-scanning it
+    jobs = jobs or default_jobs()
+    if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
+        jobs = 1
+    # With a second core, the spare's files are checked while the snapshot loads.
+    spare_check = SpareCheck(settings.output_dir, state) if jobs > 1 and not force else None
     try:
+        snapshot = load_snapshot(settings.data_dir)
+        gc.freeze()  # the snapshot lives for the whole build: keep the collector from re-scanning it
         context = BuildContext(settings, snapshot, BuildState() if force else state)
         parts: list[Part] = []
         for name, module in stage_modules():
@@ -126,11 +131,9 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         names = [p.name for p in parts]
         if len(set(names)) != len(names):
             raise BuildError(f"two parts have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}")
-        jobs = jobs or default_jobs()
-        if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
-            jobs = 1
-        with SiteWriter(settings.output_dir, inputs, fresh=force, state=state) as writer:
-            to_run = [p for p in parts if force or p.key is None or not writer.keep(p.name, p.key)]
+        with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check) as writer:
+            kept_names = set() if force else writer.keep_parts({p.name: p.key for p in parts if p.key is not None})
+            to_run = [p for p in parts if p.name not in kept_names]
             to_run.sort(key=lambda p: not p.early)  # stable: the others keep their order
             ran, kept = tuple(p.name for p in to_run), len(parts) - len(to_run)
             # The notes for the next build: the last build's for the parts kept, those of the parts run.
@@ -146,6 +149,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
                 workers.finish()
     finally:
         gc.unfreeze()
+        if spare_check:
+            spare_check.close()
     return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
 

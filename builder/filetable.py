@@ -78,6 +78,53 @@ class FileTable:
         sizes = self._sizes
         return sum(max(sizes[row], 0) for row in self._rows.values())
 
+    def sizes_and_mtimes(self) -> Iterator[tuple[str, int, int]]:
+        """(path, size, mtime) of every entry that is not None: what a stat of the file checks."""
+        sizes, mtimes = self._sizes, self._mtimes
+        for rel, row in self._rows.items():
+            size = sizes[row]
+            if size >= 0:
+                yield rel, size, mtimes[row]
+
+    def stat_of(self, rel: str) -> tuple[int, int] | None:
+        """(size, mtime) recorded for rel; None when rel is not here or its entry is None."""
+        row = self._rows.get(rel)
+        if row is None or self._sizes[row] < 0:
+            return None
+        return self._sizes[row], self._mtimes[row]
+
+    def same_file(self, rel: str, other: FileTable) -> bool:
+        """True when both tables have an entry (not None) at rel with the same hash and mtime:
+        the same bytes in the same file, as recorded."""
+        mine, theirs = self._rows.get(rel), other._rows.get(rel)
+        if mine is None or theirs is None or self._sizes[mine] < 0 or other._sizes[theirs] < 0:
+            return False
+        return (self._mtimes[mine] == other._mtimes[theirs]
+                and self._hashes[mine * HASH_SIZE:(mine + 1) * HASH_SIZE]
+                == other._hashes[theirs * HASH_SIZE:(theirs + 1) * HASH_SIZE])
+
+    def differing(self, rels: Iterable[str], other: FileTable) -> list[str]:
+        """Those of `rels` for which `same_file(rel, other)` is False (in one pass: a kept part
+        checks all its files)."""
+        out = []
+        rows, theirs_rows = self._rows, other._rows
+        sizes, mtimes, hashes = self._sizes, self._mtimes, self._hashes
+        their_sizes, their_mtimes, their_hashes = other._sizes, other._mtimes, other._hashes
+        for rel in rels:
+            mine, theirs = rows.get(rel), theirs_rows.get(rel)
+            if (mine is None or theirs is None or sizes[mine] < 0 or their_sizes[theirs] < 0
+                    or mtimes[mine] != their_mtimes[theirs]
+                    or hashes[mine * HASH_SIZE:(mine + 1) * HASH_SIZE]
+                    != their_hashes[theirs * HASH_SIZE:(theirs + 1) * HASH_SIZE]):
+                out.append(rel)
+        return out
+
+    def has_hash(self, rel: str, digest: bytes) -> bool:
+        """True when rel has an entry (not None) whose content hash is `digest`."""
+        row = self._rows.get(rel)
+        return (row is not None and self._sizes[row] >= 0
+                and self._hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE] == digest)
+
     def paths_by_part(self) -> dict[str, list[str]]:
         """part -> the paths it made, in the order they were recorded."""
         out: dict[str, list[str]] = {}
@@ -117,6 +164,51 @@ class FileTable:
         else:
             self._hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE] = digest
             self._sizes[row], self._mtimes[row], self._parts[row] = size, mtime, part
+
+    def record(self, rel: str, digest: bytes, size: int, mtime: int, part: str) -> None:
+        """Set rel's entry from its raw content hash."""
+        if len(digest) != HASH_SIZE:
+            raise ValueError(f"not a {HASH_SIZE}-byte content hash: {digest.hex()!r}")
+        self._put(rel, digest, size, mtime, self._part_id(part))
+
+    def take(self, rel: str, other: FileTable, part: str | None = None) -> int:
+        """Copy other's entry at rel (which must not be None) into this table, with its part
+        renamed to `part` if given; returns the file's size."""
+        row = other._rows[rel]
+        size = other._sizes[row]
+        if size < 0:
+            raise ValueError(f"no entry to take at {rel!r}")
+        name = other._part_names[other._parts[row]] if part is None else part
+        self._put(rel, other._hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE], size, other._mtimes[row],
+                  self._part_id(name))
+        return size
+
+    def take_all(self, rels: Iterable[str], other: FileTable) -> int:
+        """`take` each of rels from other, parts unchanged; returns their total size."""
+        ids = [self._part_id(name) for name in other._part_names]
+        rows, hashes, sizes, mtimes, parts = other._rows, other._hashes, other._sizes, other._mtimes, other._parts
+        put, total = self._put, 0
+        for rel in rels:
+            row = rows[rel]
+            size = sizes[row]
+            if size < 0:
+                raise ValueError(f"no entry to take at {rel!r}")
+            put(rel, hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE], size, mtimes[row], ids[parts[row]])
+            total += size
+        return total
+
+    def forget_entry(self, rel: str) -> None:
+        """Keep rel but as None: known to be there, not as recorded."""
+        self._sizes[self._rows[rel]] = -1
+
+    def copy(self) -> FileTable:
+        """An independent table with the same entries."""
+        table = FileTable()
+        table._rows, table._paths = dict(self._rows), list(self._paths)
+        table._hashes, table._sizes = bytearray(self._hashes), array("q", self._sizes)
+        table._mtimes, table._parts = array("q", self._mtimes), array("i", self._parts)
+        table._part_names, table._part_ids = list(self._part_names), dict(self._part_ids)
+        return table
 
     def pop(self, rel: str, default: FileEntry | None = None) -> FileEntry | None:
         row = self._rows.pop(rel, None)

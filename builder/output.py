@@ -18,6 +18,7 @@ dies half-way leaves a spare the next build discards rather than trusts.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -28,7 +29,7 @@ from types import TracebackType
 import orjson
 
 from .errors import BuildError
-from .filetable import FileEntry, FileTable
+from .filetable import HASH_SIZE, FileTable
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
 
 STATE_VERSION = 5
@@ -53,10 +54,10 @@ def check_site_path(path: str) -> str:
     return str(pure)
 
 
-def content_hash(data: bytes) -> str:
+def content_digest(data: bytes) -> bytes:
     """A cryptographic content hash: equal hashes make the writer keep or link a file, so data
     crafted to collide must not be able to make one page serve another's bytes."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return hashlib.blake2b(data, digest_size=HASH_SIZE).digest()
 
 
 def state_path(out_dir: Path) -> Path:
@@ -153,6 +154,63 @@ def read_state(out_dir: Path) -> BuildState:
         return BuildState()
 
 
+def spare_problems(root: Path, tree: Tree) -> tuple[list[str], list[str]]:
+    """The files of a spare tree that are missing, and those not as recorded (size, mtime)."""
+    missing, changed = [], []
+    prefix = f"{root}{os.sep}"
+    for rel, size, mtime in tree.files.sizes_and_mtimes():
+        try:
+            st = os.stat(prefix + rel)
+        except OSError:
+            missing.append(rel)
+            continue
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            changed.append(rel)
+    return missing, changed
+
+
+class SpareCheck:
+    """`spare_problems` for the spare of a state, run in a forked process, so that a build
+    checks its 75,000 files (a stat each) while it loads the snapshot."""
+
+    def __init__(self, out_dir: Path, state: BuildState) -> None:
+        self.tree = state.spare
+        self._receive = self._process = None
+        self._root = spare_dir = spare_path(out_dir)
+        if self.tree is None or self.tree.dir_id is None or _dir_id(spare_dir) != self.tree.dir_id:
+            return
+        ctx = multiprocessing.get_context("fork")
+        self._receive, send = ctx.Pipe(duplex=False)
+        tree = self.tree
+
+        def check() -> None:
+            send.send(spare_problems(spare_dir, tree))
+
+        self._process = ctx.Process(target=check, daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> tuple[list[str], list[str]]:
+        """The problems found (checked here if the process could not tell)."""
+        if self._process is None:
+            return spare_problems(self._root, self.tree) if self.tree else ([], [])
+        try:
+            found = self._receive.recv()
+        except EOFError:  # the process died: check here
+            found = spare_problems(self._root, self.tree)
+        self.close()
+        return found
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            self._receive.close()
+            self._process = None
+
+
 @dataclass
 class WriteStats:
     files: int = 0
@@ -171,11 +229,12 @@ class SiteWriter:
 
     Used as a context manager: on an exception the live output folder is left untouched.
     `fresh` starts from an empty tree instead of the spare (files equal to the live tree's
-    are still hard-linked from it). `state` is the output folder's, if already read.
+    are still hard-linked from it). `state` is the output folder's, if already read;
+    `spare_check` a check of its spare started earlier.
     """
 
     def __init__(self, out_dir: Path, inputs: str | None = None, *, fresh: bool = False,
-                 state: BuildState | None = None) -> None:
+                 state: BuildState | None = None, spare_check: SpareCheck | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.inputs = inputs
         self.stats = WriteStats()
@@ -189,7 +248,7 @@ class SiteWriter:
                 shutil.rmtree(spare_dir, ignore_errors=True)
         if spare is not None:
             self.root = spare_dir
-            self._target = self._verified(spare_dir, spare)
+            self._target = self._verified(spare_dir, spare, spare_check)
             self._fresh = False
             # From here on the spare is being changed: the state must not vouch for it any more.
             write_file_atomic(state_path(self.out_dir),
@@ -200,20 +259,17 @@ class SiteWriter:
             self._fresh = True
         self._new = FileTable()
         self._keys: dict[str, str | None] = {}
-        self._written: dict[str, str] = {}  # hash -> path of a file the running part wrote
-        self._by_part: dict[str, list[str]] | None = None
+        self._written: dict[bytes, str] = {}  # content hash -> path of a file the running part wrote
 
     @staticmethod
-    def _verified(root: Path, tree: Tree) -> FileTable:
+    def _verified(root: Path, tree: Tree, check: SpareCheck | None) -> FileTable:
         """The spare's files as recorded; None for one that is not as recorded (to be replaced)."""
-        out = FileTable()
-        prefix = f"{root}{os.sep}"
-        for rel, entry in tree.files.items():
-            try:
-                st = os.stat(prefix + rel)
-            except OSError:
-                continue
-            out[rel] = entry if st.st_size == entry.size and st.st_mtime_ns == entry.mtime else None
+        missing, changed = check.result() if check is not None and check.tree is tree else spare_problems(root, tree)
+        out = tree.files.copy()
+        for rel in changed:
+            out.forget_entry(rel)
+        for rel in missing:
+            out.pop(rel)
         return out
 
     # -- parts -------------------------------------------------------------------------------
@@ -223,37 +279,40 @@ class SiteWriter:
         self._keys[name] = key
         self._written.clear()  # equal bytes are linked within a part (a package by id and slug)
 
-    def keep(self, name: str, key: str) -> bool:
-        """Take over a part's outputs from the live tree if its key is the recorded one.
-
-        False (and nothing taken) when the key differs or a file of the part is not intact."""
-        if self.live.parts.get(name) != key or name not in self.live.parts:
-            return False
-        if self._by_part is None:
-            self._by_part = self.live.files.paths_by_part()
-        taken: list[tuple[str, FileEntry]] = []
-        linked: list[str] = []
-        for rel in self._by_part.get(name, ()):
-            entry = self.live.files[rel]
-            assert entry is not None  # the live tree's files are all as recorded
-            current = self._target.get(rel)
-            if current is not None and current.hash == entry.hash and current.mtime == entry.mtime:
-                taken.append((rel, entry))
-            elif self._link_live(rel, entry):
-                taken.append((rel, entry))
-                linked.append(rel)
-            else:  # the part will run: undo the links made for it
-                for done in linked:
-                    os.unlink(self.root / done)
-                    self._target.pop(done, None)
-                return False
-        self.stats.reused += len(linked)
-        for rel, entry in taken:
-            self._new[rel] = entry
-            self.stats.files += 1
-            self.stats.bytes += entry.size
-        self._keys[name] = key
-        return True
+    def keep_parts(self, keys: dict[str, str]) -> set[str]:
+        """Take over from the live tree the outputs of each part whose key (name -> key) is the
+        one recorded for it; returns the names of the parts kept. A part with a file that is
+        not intact is not kept: it runs. Called once, before any file is written."""
+        if self._new:
+            raise RuntimeError("keep_parts comes before any write")
+        live = self.live.files
+        by_part = live.paths_by_part()
+        kept: set[str] = set()
+        for name, key in keys.items():
+            if name not in self.live.parts or self.live.parts[name] != key:
+                continue
+            linked: list[str] = []
+            for rel in self._target.differing(by_part.get(name, ()), live):
+                if self._link_live(rel):
+                    linked.append(rel)
+                else:  # the part will run: undo the links made for it
+                    for done in linked:
+                        os.unlink(self.root / done)
+                        self._target.pop(done, None)
+                    break
+            else:
+                kept.add(name)
+                self._keys[name] = key
+                self.stats.reused += len(linked)
+        # The new tree's record starts as the live one's, less the files of the parts not kept.
+        self._new = live.copy()
+        for name, paths in by_part.items():
+            if name not in kept:
+                for rel in paths:
+                    self._new.pop(rel)
+        self.stats.files += len(self._new)
+        self.stats.bytes += self._new.total_size()
+        return kept
 
     # -- files -------------------------------------------------------------------------------
 
@@ -267,35 +326,30 @@ class SiteWriter:
                 return
             data = data.render()
         blob = data.encode("utf-8") if isinstance(data, str) else data
-        digest = content_hash(blob)
-        current = self._target.get(rel)
-        live = self.live.files.get(rel)
-        if current is not None and current.hash == digest and (live is None or live.hash != digest
-                                                                or live.mtime == current.mtime):
-            entry = FileEntry(digest, current.size, current.mtime, part)
-        elif live is not None and live.hash == digest and self._link_live(rel, live):
-            entry = FileEntry(digest, live.size, live.mtime, part)
+        digest = content_digest(blob)
+        target, live = self._target, self.live.files
+        if target.has_hash(rel, digest) and (not live.has_hash(rel, digest) or target.same_file(rel, live)):
+            self._new.take(rel, target, part)
+        elif live.has_hash(rel, digest) and self._link_live(rel):
+            self._new.take(rel, live, part)
             self.stats.reused += 1
         else:
-            entry = FileEntry(digest, len(blob), self._write_or_link(rel, blob, digest), part)
+            self._new.record(rel, digest, len(blob), self._write_or_link(rel, blob, digest), part)
             self.stats.written += 1
-        self._new[rel] = entry
         self.stats.files += 1
         self.stats.bytes += len(blob)
 
     def _take_live(self, rel: str, part: str) -> bool:
         """Take over the live tree's file at rel, if it is there and untouched."""
-        live = self.live.files.get(rel)
-        if live is None:
+        live = self.live.files
+        if live.stat_of(rel) is None:
             return False
-        current = self._target.get(rel)
-        if not (current is not None and current.hash == live.hash and current.mtime == live.mtime):
-            if not self._link_live(rel, live):
+        if not self._target.same_file(rel, live):
+            if not self._link_live(rel):
                 return False
             self.stats.reused += 1
-        self._new[rel] = FileEntry(live.hash, live.size, live.mtime, part)
+        self.stats.bytes += self._new.take(rel, live, part)
         self.stats.files += 1
-        self.stats.bytes += live.size
         return True
 
     def _clear(self, rel: str) -> None:
@@ -306,7 +360,7 @@ class SiteWriter:
             except FileNotFoundError:
                 pass
 
-    def _write_or_link(self, rel: str, blob: bytes, digest: str) -> int:
+    def _write_or_link(self, rel: str, blob: bytes, digest: bytes) -> int:
         """Write new bytes, as a hard link to a file with the same bytes the part wrote already
         if there is one (a package by id and by slug, search terms with one answer)."""
         same = self._written.get(digest)
@@ -315,12 +369,12 @@ class SiteWriter:
             source, target = os.path.join(self.root, same), os.path.join(self.root, rel)
             try:
                 os.link(source, target)
-                return self._new[same].mtime
+                return self._new.stat_of(same)[1]
             except FileNotFoundError:
                 if os.path.exists(source):
                     os.makedirs(os.path.dirname(target), exist_ok=True)
                     os.link(source, target)
-                    return self._new[same].mtime
+                    return self._new.stat_of(same)[1]
         mtime = self._write(rel, blob)
         self._written[digest] = rel  # its entry, with the mtime, is in self._new once written
         return mtime
@@ -347,12 +401,15 @@ class SiteWriter:
         finally:
             os.close(fd)
 
-    def _link_live(self, rel: str, entry: FileEntry) -> bool:
+    def _link_live(self, rel: str) -> bool:
         """Hard-link the live tree's file, if it is untouched since it was recorded."""
+        recorded = self.live.files.stat_of(rel)
+        if recorded is None:
+            return False
         source = self.out_dir / rel
         try:
             st = source.stat()
-            if st.st_size != entry.size or st.st_mtime_ns != entry.mtime:
+            if (st.st_size, st.st_mtime_ns) != recorded:
                 return False
             self._clear(rel)
             target = self.root / rel

@@ -82,3 +82,37 @@ def test_json_made_in_batches_is_the_same(pairs: list[tuple[str, FileEntry | Non
     assert len(list(table.json_chunks())) > len(list(FileTable.of(pairs[:3]).json_chunks()))
     assert table.to_json() == whole
     assert dict(FileTable.from_json(whole).items()) == dict(table.items())
+
+
+def test_rows_compare_and_copy_between_tables(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    table = FileTable.of(pairs)
+    copy = table.copy()
+    assert dict(copy.items()) == dict(table.items())
+    first = "index.html"
+    assert copy.same_file(first, table)
+    assert copy.differing(list(table), table) == ["stale.html"]  # a None entry is never the same file
+    copy[first] = entry("home", "pages/home", mtime=7)  # same bytes, another file
+    assert not copy.same_file(first, table) and table[first].mtime != 7  # the copy is independent
+    assert copy.differing([first, "missing"], table) == [first, "missing"]
+    digest = bytes.fromhex(table[first].hash)
+    assert copy.has_hash(first, digest) and not copy.has_hash("stale.html", digest)
+    assert table.stat_of(first) == (4, table[first].mtime) and table.stat_of("stale.html") is None
+    assert table.stat_of("missing") is None
+    assert list(table.sizes_and_mtimes()) == [(rel, e.size, e.mtime) for rel, e in pairs if e]
+
+
+def test_taking_rows_from_another_table(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    source, target = FileTable.of(pairs), FileTable()
+    assert target.take("index.html", source, "pages/renamed") == 4
+    assert target["index.html"] == source["index.html"]._replace(part="pages/renamed")
+    rels = ["packages/p/a/index.html", "search/q/é ü.json"]
+    assert target.take_all(rels, source) == sum(source[r].size for r in rels)
+    assert all(target[r] == source[r] for r in rels)
+    with pytest.raises(ValueError, match="no entry"):
+        target.take("stale.html", source)
+    target.forget_entry("index.html")
+    assert target["index.html"] is None and "index.html" in target
+    target.record("new.html", bytes(16), 3, 9, "pages/new")
+    assert target["new.html"] == FileEntry("00" * 16, 3, 9, "pages/new")
+    with pytest.raises(ValueError, match="content hash"):
+        target.record("bad.html", b"short", 1, 1, "pages/new")

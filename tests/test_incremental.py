@@ -187,14 +187,15 @@ def test_a_static_change_reruns_the_pages_but_not_the_api(project: Project) -> N
     assert project.fresh_differences() == []
 
 
-def test_a_spare_changed_behind_the_builds_back_is_not_trusted(project: Project) -> None:
+@pytest.mark.parametrize("jobs", [1, 2])  # with 2, the spare is checked in a forked process
+def test_a_spare_changed_behind_the_builds_back_is_not_trusted(project: Project, jobs: int) -> None:
     project.edit(lambda r: r["grids"][-1].update(title="Warm-up"))
-    project.build()
+    project.build(jobs)
     spare = spare_path(project.site)
     victim = spare / "robots.txt"
     victim.write_text("tampered")
     project.edit(lambda r: r["grids"][0].update(title="Another title"))
-    project.build()
+    project.build(jobs)
     assert project.fresh_differences() == []
 
 

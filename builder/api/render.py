@@ -13,6 +13,7 @@ import os
 import zlib
 from collections.abc import Iterator
 from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -20,11 +21,14 @@ from ..build import BuildContext, Part
 from ..deps import Deps, digest
 from ..model import Category, SearchRow, Snapshot
 from ..output import Unchanged
-from . import layout, search, v3, v4
+from . import layout, v3, v4
 from .browsable import TEMPLATES, Browsable
 from .jsonenc import dumps_v3, dumps_v4
 from .paging import DEFAULT_LIMIT, LARGE_LIMITS, PAST_END_MARGIN, linked_offsets, v4_format_pages, v4_pages
 from .search_rows import search_rows
+
+if TYPE_CHECKING:
+    from . import search
 
 Output = tuple[str, bytes | str]
 
@@ -226,6 +230,8 @@ class _SearchParts:
 
     def _plan(self) -> None:
         """The terms, in groups; which to answer again, which to patch (when the memo tells)."""
+        from . import search  # imported here, in the worker: the parent never loads numpy
+
         if self.groups:
             return
         terms = sorted(search.vocabulary(self.snap, self.rows))
@@ -249,6 +255,8 @@ class _SearchParts:
 
     def _patch(self, terms: set[str], old: SearchRow, new: SearchRow) -> None:
         """Put a row's new body in the live answers that show it (or answer them again)."""
+        from . import search  # imported here, in the worker: the parent never loads numpy
+
         before, after = search.row_body(old), search.row_body(new)
         root, live = self.ctx.settings.output_dir, self.ctx.previous.live.files
         for term in terms:
@@ -286,11 +294,15 @@ class _SearchParts:
                 for i in changed_ids]
 
     def _index(self) -> search.SearchIndex:
+        from . import search  # imported here, in the worker: the parent never loads numpy
+
         if self.index is None:
             self.index = search.SearchIndex(self.rows)
         return self.index
 
     def files(self) -> Iterator[Output]:
+        from . import search  # imported here, in the worker: the parent never loads numpy
+
         self._plan()
         yield layout.v4_search(), b"[]"
         yield layout.v4_search("json"), b"[]"
