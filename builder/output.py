@@ -47,7 +47,10 @@ class Unchanged:
 
 
 def check_site_path(path: str) -> str:
-    """Refuse output paths that would escape the output folder."""
+    """Refuse output paths that would escape the output folder; the path in its normal form."""
+    if path and path[0] != "/" and path[-1] != "/" and "//" not in path and "." not in path.split("/")[0] \
+            and "/." not in path:
+        return path  # already normal (no empty, "." or ".." part): pathlib would return it as it is
     pure = PurePosixPath(path)
     if pure.is_absolute() or not pure.parts or any(p in ("", ".", "..") for p in pure.parts):
         raise BuildError(f"refusing to write outside the site folder: {path!r}")

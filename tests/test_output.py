@@ -60,3 +60,18 @@ def test_no_spare_no_check(tmp_path: Path) -> None:
     build(load_settings(output_dir=out), jobs=1)  # a first build: no spare yet
     check = SpareCheck(out, read_state(out))
     assert check.tree is None and check.result() == ([], [])
+
+
+@pytest.mark.parametrize(("path", "normal"), [
+    ("index.html", "index.html"), ("api/v4/search/q/é ü.json", "api/v4/search/q/é ü.json"),
+    (".well-known/x", ".well-known/x"), ("a/.hidden", "a/.hidden"), ("a..b/c", "a..b/c"),
+    ("a/./b", "a/b"), ("./a", "a"), ("a/", "a"), ("a//b", "a/b"),
+])
+def test_site_paths_in_their_normal_form(path: str, normal: str) -> None:
+    assert output.check_site_path(path) == normal
+
+
+@pytest.mark.parametrize("path", ["", ".", "..", "../x", "a/../b", "a/..", "/etc/passwd"])
+def test_site_paths_that_leave_the_folder_are_refused(path: str) -> None:
+    with pytest.raises(output.BuildError, match="outside the site folder"):
+        output.check_site_path(path)
