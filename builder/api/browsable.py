@@ -16,6 +16,7 @@ import jinja2
 import orjson
 from markupsafe import Markup, escape
 
+from .jsonenc import has_float
 from .paging import drf_next, drf_previous
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -57,7 +58,7 @@ def pretty_json(data: Any) -> str:
     """`json.dumps(data, indent=4, ensure_ascii=False)`, fast: orjson's 2-space form with each
     line's indentation doubled (strings hold no raw newlines; floats, whose text may differ,
     and anything orjson refuses take the slow path)."""
-    if not _has_float(data):
+    if not has_float(data):
         try:
             return _reindent(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
         except TypeError:
@@ -73,23 +74,6 @@ def _reindent(text: str) -> str:
     for d in range(depth, 0, -1):
         text = text.replace("\n" + "  " * d, "\n" + "\x01" * d)
     return text.replace("\x01", "    ")
-
-
-def _has_float(data: Any) -> bool:
-    kind = type(data)
-    if kind is float:
-        return True
-    if kind is dict:
-        values: Any = data.values()
-    elif kind is list or kind is tuple:
-        values = data
-    else:
-        return False
-    for v in values:
-        k = type(v)
-        if k is float or ((k is dict or k is list or k is tuple) and _has_float(v)):
-            return True
-    return False
 
 
 def pretty(data: Any) -> Markup:
