@@ -28,7 +28,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-TRASH = OUT / "trash"
 sys.path.insert(0, str(ROOT))
 
 
@@ -104,14 +103,17 @@ def floor_inner(site: Path) -> None:
 
 
 def discard(path: Path) -> None:
-    """Move a tree out of the way, to be deleted when the timing is over (`empty_trash`)."""
+    """Move a tree out of the way (into `trash` beside its folder), to be deleted when the
+    timing is over (`empty_trash`)."""
     if path.exists():
-        TRASH.mkdir(parents=True, exist_ok=True)
-        path.rename(TRASH / f"{path.name}-{time.time_ns()}")
+        trash = path.parent / "trash"
+        trash.mkdir(exist_ok=True)
+        path.rename(trash / f"{path.name}-{time.time_ns()}")
 
 
-def empty_trash() -> None:
-    shutil.rmtree(TRASH, ignore_errors=True)
+def empty_trash(work: Path) -> None:
+    for trash in work.glob("**/trash"):
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def change_one_package(data: Path, which: int = 2) -> str:
@@ -139,9 +141,9 @@ def show(name: str, r: dict, floor_s: float | None = None) -> None:
     print(line, flush=True)
 
 
-def scenarios(packages: int, grids: int, jobs: int | None, incremental: bool = True) -> dict:
+def scenarios(packages: int, grids: int, jobs: int | None, where: Path, incremental: bool = True) -> dict:
     source = dataset(packages, grids)
-    work = OUT / f"run-{packages}"
+    work = where / f"run-{packages}"
     discard(work)
     data, site, templates = work / "data", work / "site", work / "templates"
     shutil.copytree(source, data)
@@ -171,6 +173,8 @@ def main() -> None:
     parser.add_argument("--floor", help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--large", action="store_true", help="also build 100,000 packages and 5,000 grids")
+    parser.add_argument("--work", type=Path, default=OUT,
+                        help="where the built trees go (default bench/out; /dev/shm leaves the disk out)")
     args = parser.parse_args()
     if args.inner:
         inner(*args.inner, args.templates, args.jobs)
@@ -178,14 +182,15 @@ def main() -> None:
     if args.floor:
         floor_inner(Path(args.floor))
         return
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
-    small = scenarios(6000, 400, args.jobs)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; trees in {args.work}", flush=True)
+    args.work.mkdir(parents=True, exist_ok=True)
+    small = scenarios(6000, 400, args.jobs, args.work)
     if args.large:
-        large = scenarios(100_000, 5000, args.jobs, incremental=False)
+        large = scenarios(100_000, 5000, args.jobs, args.work, incremental=False)
         ratio = (large["wall"] / 100_000) / (small["wall"] / 6000)
         print(f"per-package cost at 100k / at 6k: x{ratio:.2f} (wall), "
               f"x{(large['cpu'] / 100_000) / (small['cpu'] / 6000):.2f} (CPU)", flush=True)
-    empty_trash()  # after the timings: deleting many files slows the file creations that follow
+    empty_trash(args.work)  # after the timings: deleting many files slows the file creations that follow
 
 
 if __name__ == "__main__":

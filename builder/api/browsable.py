@@ -16,7 +16,6 @@ import jinja2
 import orjson
 from markupsafe import Markup, escape
 
-from .jsonenc import has_float
 from .paging import drf_next, drf_previous
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -56,14 +55,12 @@ def _env(templates_dir: Path) -> jinja2.Environment:
 
 def pretty_json(data: Any) -> str:
     """`json.dumps(data, indent=4, ensure_ascii=False)`, fast: orjson's 2-space form with each
-    line's indentation doubled (strings hold no raw newlines; floats, whose text may differ,
-    and anything orjson refuses take the slow path)."""
-    if not has_float(data):
-        try:
-            return _reindent(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
-        except TypeError:
-            pass
-    return json.dumps(data, indent=4, ensure_ascii=False)
+    line's indentation doubled (strings hold no raw newlines). The API holds no floats, whose
+    text could differ (see jsonenc.dumps_v4); what orjson refuses takes the slow path."""
+    try:
+        return _reindent(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    except TypeError:
+        return json.dumps(data, indent=4, ensure_ascii=False)
 
 
 def _reindent(text: str) -> str:
