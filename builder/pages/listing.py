@@ -25,7 +25,10 @@ from .context import description_of
 from .site import Link, PageMeta, Site
 
 PAGE_SIZE = 50
-ROWS_KEPT = 30_000  # rendered rows a process keeps (a list page's 50 rows are reused by other pages)
+# Rendered rows a process keeps: a package's row is on a page of every sort order of every list
+# it is in (8 pages), and is rendered once. A row is about 330 characters: 150,000 rows are
+# 60 MB at most. (30,000 made a 100,000-package build render each row again for each order.)
+ROWS_KEPT = 150_000
 
 
 @dataclass(frozen=True, slots=True)
