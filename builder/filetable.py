@@ -96,16 +96,12 @@ class FileTable:
     def same_file(self, rel: str, other: FileTable) -> bool:
         """True when both tables have an entry (not None) at rel with the same hash and mtime:
         the same bytes in the same file, as recorded."""
-        mine, theirs = self._rows.get(rel), other._rows.get(rel)
-        if mine is None or theirs is None or self._sizes[mine] < 0 or other._sizes[theirs] < 0:
-            return False
-        return (self._mtimes[mine] == other._mtimes[theirs]
-                and self._hashes[mine * HASH_SIZE:(mine + 1) * HASH_SIZE]
-                == other._hashes[theirs * HASH_SIZE:(theirs + 1) * HASH_SIZE])
+        return not self.differing((rel,), other)
 
     def differing(self, rels: Iterable[str], other: FileTable) -> list[str]:
-        """Those of `rels` for which `same_file(rel, other)` is False (in one pass: a kept part
-        checks all its files)."""
+        """Those of `rels` where the two tables do not record the same file: an entry missing
+        or None in either, or another hash or mtime (in one pass: a kept part checks all its
+        files)."""
         out = []
         rows, theirs_rows = self._rows, other._rows
         sizes, mtimes, hashes = self._sizes, self._mtimes, self._hashes
@@ -182,20 +178,6 @@ class FileTable:
         self._put(rel, other._hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE], size, other._mtimes[row],
                   self._part_id(name))
         return size
-
-    def take_all(self, rels: Iterable[str], other: FileTable) -> int:
-        """`take` each of rels from other, parts unchanged; returns their total size."""
-        ids = [self._part_id(name) for name in other._part_names]
-        rows, hashes, sizes, mtimes, parts = other._rows, other._hashes, other._sizes, other._mtimes, other._parts
-        put, total = self._put, 0
-        for rel in rels:
-            row = rows[rel]
-            size = sizes[row]
-            if size < 0:
-                raise ValueError(f"no entry to take at {rel!r}")
-            put(rel, hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE], size, mtimes[row], ids[parts[row]])
-            total += size
-        return total
 
     def forget_entry(self, rel: str) -> None:
         """Keep rel but as None: known to be there, not as recorded."""
