@@ -201,15 +201,16 @@ class SpareCheck:
             found = self._receive.recv()
         except EOFError:  # the process died: check here
             found = spare_problems(self._root, self.tree)
+        self._process.join()  # it ends once it has sent its answer
         self.close()
         return found
 
     def close(self) -> None:
+        """Stop the check (a build that fails does not wait for it)."""
         if self._process is not None:
-            self._process.join(timeout=5)
             if self._process.is_alive():
                 self._process.kill()
-                self._process.join()
+            self._process.join()
             self._receive.close()
             self._process = None
 

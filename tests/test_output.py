@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from builder import output
 from builder.build import build
+from builder.errors import SnapshotError
 from builder.output import SpareCheck, read_state, spare_path, spare_problems
 from builder.settings import load_settings
 
@@ -75,3 +77,23 @@ def test_site_paths_in_their_normal_form(path: str, normal: str) -> None:
 def test_site_paths_that_leave_the_folder_are_refused(path: str) -> None:
     with pytest.raises(output.BuildError, match="outside the site folder"):
         output.check_site_path(path)
+
+
+def test_a_build_that_fails_stops_the_check(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bad input, with a spare and two jobs: the check started for the spare is stopped, and
+    no process is left behind."""
+    closed, original = [], SpareCheck.close
+
+    def close(self: SpareCheck) -> None:
+        closed.append(self._process is not None)
+        original(self)
+
+    monkeypatch.setattr(SpareCheck, "close", close)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "manifest.json").write_text("{}", encoding="utf-8")
+    assert read_state(built).spare is not None
+    with pytest.raises(SnapshotError):
+        build(load_settings(data_dir=data, output_dir=built), jobs=2)
+    assert closed == [True]  # a running check was stopped
+    assert multiprocessing.active_children() == []
