@@ -48,8 +48,7 @@ class Unchanged:
 
 def check_site_path(path: str) -> str:
     """Refuse output paths that would escape the output folder; the path in its normal form."""
-    if path and path[0] != "/" and path[-1] != "/" and "//" not in path and "." not in path.split("/")[0] \
-            and "/." not in path:
+    if path and path[0] not in "/." and path[-1] != "/" and "//" not in path and "/." not in path:
         return path  # already normal (no empty, "." or ".." part): pathlib would return it as it is
     pure = PurePosixPath(path)
     if pure.is_absolute() or not pure.parts or any(p in ("", ".", "..") for p in pure.parts):
@@ -332,9 +331,10 @@ class SiteWriter:
         blob = data.encode("utf-8") if isinstance(data, str) else data
         digest = content_digest(blob)
         target, live = self._target, self.live.files
-        if target.has_hash(rel, digest) and (not live.has_hash(rel, digest) or target.same_file(rel, live)):
+        in_live = live.has_hash(rel, digest)
+        if target.has_hash(rel, digest) and (not in_live or target.same_file(rel, live)):
             self._new.take(rel, target, part)
-        elif live.has_hash(rel, digest) and self._link_live(rel):
+        elif in_live and self._link_live(rel):
             self._new.take(rel, live, part)
             self.stats.reused += 1
         else:
