@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import orjson
 
-HASH_SIZE = 16  # bytes of a content hash (blake2b, digest_size=16)
+HASH_SIZE = 16  # bytes of a content hash (SHA-256, cut: see output.content_digest)
 BATCH = 3 * 2**14  # files per piece of the JSON: a multiple of 3, so base64 pieces join up
 
 

@@ -192,6 +192,10 @@ class Snapshot:
     packages: dict[int, Package]
     search_rows: list[SearchRow] | None = None
     history: list[HistoryEntry] = field(default_factory=list)
+    # kind ('packages', 'grids', 'categories') -> id -> (the record, a digest of the line it was
+    # read from): a record is a function of its line, so the digest stands for the record.
+    line_digests: dict[str, dict[int, tuple[object, bytes]]] = field(default_factory=dict, repr=False,
+                                                                      compare=False)
 
     @cached_property
     def package_by_slug(self) -> dict[str, Package]:

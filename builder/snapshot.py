@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -221,8 +222,8 @@ def _entity(kind: str, record: Any) -> str:
     return kind
 
 
-def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any]]:
-    """Yield (line number, parsed JSON) for each non-empty line; bad lines become problems."""
+def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any, bytes]]:
+    """Yield (line number, parsed JSON, the line) for each non-empty line; bad lines become problems."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -233,7 +234,7 @@ def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any]]:
             if not raw.strip():
                 continue
             try:
-                yield number, orjson.loads(raw)
+                yield number, orjson.loads(raw), raw
             except orjson.JSONDecodeError:
                 try:  # orjson's messages are terse: let the standard library word the problem
                     json.loads(raw.decode("utf-8"))
@@ -282,11 +283,11 @@ def _read_manifest(data_dir: Path, problems: list[Problem]) -> Manifest | None:
                     list(raw["notes"]))
 
 
-def _load_categories(path: Path, checker: _Checker) -> dict[int, Category]:
+def _load_categories(path: Path, checker: _Checker, lines: dict) -> dict[int, Category]:
     out: dict[int, Category] = {}
-    for line, rec in _read_lines(path, checker):
+    for line, rec, raw in _read_lines(path, checker):
         if checker.fields(rec, CATEGORY, line, _entity("category", rec)):
-            _add_unique(out, Category(**rec), line, checker, "category")
+            _add_unique(out, Category(**rec), line, checker, "category", lines, raw)
     return out
 
 
@@ -328,10 +329,10 @@ SHARED_EXTRA = ("pypi_license", "pypi_requires_python", "repo_host", "pypi_licen
 SHARED_RELEASE = ("number", "license", "licenses")
 
 
-def _load_grids(path: Path, checker: _Checker) -> dict[int, Grid]:
+def _load_grids(path: Path, checker: _Checker, lines: dict) -> dict[int, Grid]:
     out: dict[int, Grid] = {}
     share = _Shared()
-    for line, rec in _read_lines(path, checker):
+    for line, rec, raw in _read_lines(path, checker):
         entity = _entity("grid", rec)
         if not checker.fields(rec, GRID, line, entity):
             continue
@@ -353,14 +354,14 @@ def _load_grids(path: Path, checker: _Checker) -> dict[int, Grid]:
                     sound = False
         if sound:
             grid = Grid(**{**rec, "features": features, "elements": elements})
-            _add_unique(out, grid, line, checker, "grid")
+            _add_unique(out, grid, line, checker, "grid", lines, raw)
     return out
 
 
-def _load_packages(path: Path, checker: _Checker) -> dict[int, Package]:
+def _load_packages(path: Path, checker: _Checker, lines: dict) -> dict[int, Package]:
     out: dict[int, Package] = {}
     share = _Shared()
-    for line, rec in _read_lines(path, checker):
+    for line, rec, text in _read_lines(path, checker):
         entity = _entity("package", rec)
         if not checker.fields(rec, PACKAGE, line, entity):
             continue
@@ -375,13 +376,14 @@ def _load_packages(path: Path, checker: _Checker) -> dict[int, Package]:
                     releases.append(Release(**share.fields(r, SHARED_RELEASE)))
             extra = PackageExtra(**{**share.fields(raw, SHARED_EXTRA), "releases": releases})
         rec["participants"] = [share(name) for name in rec["participants"]]
-        _add_unique(out, Package(**{**share.fields(rec, SHARED_PACKAGE), "extra": extra}), line, checker, "package")
+        _add_unique(out, Package(**{**share.fields(rec, SHARED_PACKAGE), "extra": extra}), line, checker, "package",
+                    lines, text)
     return out
 
 
 def _load_search(path: Path, checker: _Checker) -> list[SearchRow]:
     rows: dict[int, SearchRow] = {}
-    for line, rec in _read_lines(path, checker):
+    for line, rec, _ in _read_lines(path, checker):
         if checker.fields(rec, SEARCH_ROW, line, _entity("search row", rec)):
             _add_unique(rows, SearchRow(**rec), line, checker, "search row")
     return list(rows.values())
@@ -389,7 +391,7 @@ def _load_search(path: Path, checker: _Checker) -> list[SearchRow]:
 
 def _load_history(path: Path, checker: _Checker) -> list[HistoryEntry]:
     entries: list[HistoryEntry] = []
-    for line, rec in _read_lines(path, checker):
+    for line, rec, _ in _read_lines(path, checker):
         entity = f"history entry {rec.get('fetched_at')}" if isinstance(rec, dict) else "history entry"
         if not checker.fields(rec, HISTORY, line, entity):
             continue
@@ -402,11 +404,16 @@ def _load_history(path: Path, checker: _Checker) -> list[HistoryEntry]:
     return entries
 
 
-def _add_unique(into: dict[int, Any], obj: Any, line: int, checker: _Checker, kind: str) -> None:
+def _add_unique(into: dict[int, Any], obj: Any, line: int, checker: _Checker, kind: str,
+                lines: dict[int, tuple[object, bytes]] | None = None, raw: bytes = b"") -> None:
+    """Add a record by id (a second record of the same id is a problem); note the digest of its line
+    in `lines`, if given."""
     if obj.id in into:
         checker.add(f"duplicate id {obj.id}", line, f"{kind} {obj.id}", "id")
     else:
         into[obj.id] = obj
+        if lines is not None:
+            lines[obj.id] = (obj, hashlib.blake2b(raw, digest_size=16).digest())
 
 
 def _check_unique_slugs(items: Iterable[Any], file: str, kind: str, problems: list[Problem]) -> None:
@@ -493,9 +500,10 @@ def _load_snapshot(data_dir: Path) -> Snapshot:
     problems: list[Problem] = []
     manifest = _read_manifest(data_dir, problems)
     checkers = {key: _Checker(name) for key, name in FILES.items()}
-    categories = _load_categories(data_dir / FILES["categories"], checkers["categories"])
-    grids = _load_grids(data_dir / FILES["grids"], checkers["grids"])
-    packages = _load_packages(data_dir / FILES["packages"], checkers["packages"])
+    lines: dict[str, dict[int, tuple[object, bytes]]] = {"categories": {}, "grids": {}, "packages": {}}
+    categories = _load_categories(data_dir / FILES["categories"], checkers["categories"], lines["categories"])
+    grids = _load_grids(data_dir / FILES["grids"], checkers["grids"], lines["grids"])
+    packages = _load_packages(data_dir / FILES["packages"], checkers["packages"], lines["packages"])
     search_path = data_dir / FILES["search"]
     search = _load_search(search_path, checkers["search"]) if search_path.exists() else None
     history_path = data_dir / FILES["history"]
@@ -507,7 +515,7 @@ def _load_snapshot(data_dir: Path) -> Snapshot:
     _check_unique_slugs(packages.values(), FILES["packages"], "package", problems)
     if manifest is None:
         raise SnapshotError(problems)
-    snap = Snapshot(manifest, _sorted(categories), _sorted(grids), _sorted(packages), search, history)
+    snap = Snapshot(manifest, _sorted(categories), _sorted(grids), _sorted(packages), search, history, lines)
     if not problems:
         _check_references(snap, problems)
         _check_counts(snap, problems)

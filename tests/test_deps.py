@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import orjson
 import pytest
 
-from builder.deps import Deps
+from builder.deps import Deps, digest
 from builder.settings import load_settings
 from builder.snapshot import load_snapshot
 
@@ -57,6 +60,27 @@ def test_record_digests_change_with_any_field(tmp_path: Path) -> None:
     deps = Deps(settings, snap)
     package = next(iter(snap.packages.values()))
     before = deps.packages[package.id]
-    package.repo_watchers += 1
-    assert Deps(settings, snap).packages[package.id] != before
+    # A record that is not the one loaded (records are never changed in place) is digested encoded.
+    changed = replace(package, repo_watchers=package.repo_watchers + 1)
+    snap.packages[package.id] = changed
+    assert Deps(settings, snap).packages[package.id] not in (before, digest(orjson.dumps(package)))
+    snap.packages[package.id] = replace(changed, repo_watchers=package.repo_watchers)
+    assert Deps(settings, snap).packages[package.id] == digest(orjson.dumps(package))
     assert deps.records("packages", [package.id, 10**9])[16:] == bytes(16)  # an absent record
+
+
+def test_a_loaded_record_is_digested_by_its_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    settings = load_settings(data_dir=data)
+    before = Deps(settings, load_snapshot(data))
+    lines = (data / "packages.jsonl").read_bytes().splitlines(keepends=True)
+    record = orjson.loads(lines[1])
+    record["repo_forks"] += 1
+    lines[1] = orjson.dumps(record) + b"\n"
+    (data / "packages.jsonl").write_bytes(b"".join(lines))
+    after = Deps(settings, load_snapshot(data))
+    changed = {i for i in before.packages if before.packages[i] != after.packages[i]}
+    assert changed == {record["id"]}
+    assert after.grids == before.grids and after.categories == before.categories
+    assert after.packages[record["id"]] == hashlib.blake2b(lines[1], digest_size=16).digest()

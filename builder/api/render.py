@@ -356,7 +356,7 @@ def _search_browsable(base: str) -> Iterator[Output]:
 
 class _V3Parts:
     """API v3 in parts: package details by bucket, the package list in windows, each category's
-    filtered list, the grids, the categories. A package's v3 body shows its category's and
+    filtered list, the grid list, grids by bucket, the categories. A package's v3 body shows its category's and
     grids' slugs and its raw participants: `digests` covers them all."""
 
     def __init__(self, snap: Snapshot, deps: Deps) -> None:
@@ -398,9 +398,14 @@ class _V3Parts:
             ids = [i for i in order if snap.packages[i].category == c.id]
             out.append(Part(f"api/v3/category/{c.id}", partial(self.list_pages, ids, offsets, len(ids), c),
                             key("v3 category", deps.categories[c.id], count, *(self.digests[i] for i in ids))))
+        # The grid list shows each grid's packages' slugs; a grid's pages show its packages' bodies.
         members = sorted({i for g in snap.grids.values() for i in g.packages})
-        out.append(Part("api/v3/grids", self.grids, key("v3 grids", deps.collection("grids"),
-                                                        *(self.digests[i] for i in members))))
+        out.append(Part("api/v3/grids", lambda: v3.grid_list_files(snap),
+                        key("v3 grid list", deps.collection("grids"), deps.records("packages", members))))
+        for bucket, ids in _buckets(snap.grids):
+            out.append(Part(f"api/v3/grids/{bucket}", partial(v3.grid_files, snap, ids, self.body),
+                            key("v3 grids", *(deps.grids[i] + b"".join(self.digests[p] for p in snap.grids[i].packages)
+                                              for i in ids))))
         out.append(Part("api/v3/categories", lambda: v3.category_files(snap),
                         key("v3 categories", deps.collection("categories"))))
         return out
@@ -413,5 +418,3 @@ class _V3Parts:
         """Pages of the package list (or a category's): `ids` its packages from the first offset on."""
         yield from v3.package_pages([self.body(i) for i in ids], offsets[0], offsets, count, category)
 
-    def grids(self) -> Iterator[Output]:
-        yield from v3.grid_files(self.snap, self.body)

@@ -9,7 +9,7 @@ API v4's split list, so the raw string is taken from the search rows when the sn
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from ..model import Category, Grid, Package, Snapshot
@@ -111,21 +111,24 @@ def package_pages(bodies: Sequence[bytes], start: int, offsets: Sequence[int], c
         yield path, _page("/api/v3/packages/", window, DEFAULT_LIMIT, 0, count, {"category": None}, offset)
 
 
-def grid_files(snap: Snapshot, body: Callable[[int], bytes]) -> Iterator[tuple[str, bytes]]:
-    """The grid list, each grid, and each grid's package pages (`body(id)`: a package's body)."""
-    grids = _by_title(snap.grids.values())
-    grid_bodies = {g.id: dumps_v3(grid(g, snap)) for g in grids}
-    bodies = [grid_bodies[g.id] for g in grids]
+def grid_list_files(snap: Snapshot) -> Iterator[tuple[str, bytes]]:
+    """The pages of the grid list."""
+    bodies = [dumps_v3(grid(g, snap)) for g in _by_title(snap.grids.values())]
     for offset in linked_offsets(DEFAULT_LIMIT, len(bodies)):
         yield layout.v3_page("grids", DEFAULT_LIMIT, offset), _page(
             "/api/v3/grids/", bodies, DEFAULT_LIMIT, offset, len(bodies))
-    for g in grids:
-        yield layout.v3_detail("grids", g.slug), grid_bodies[g.id]
+
+
+def grid_files(snap: Snapshot, grid_ids: Iterable[int], body: Callable[[int], bytes]) -> Iterator[tuple[str, bytes]]:
+    """Some grids and their package pages (`body(id)`: a package's body)."""
+    for g in (snap.grids[i] for i in grid_ids):
+        shown = grid(g, snap)
+        yield layout.v3_detail("grids", g.slug), dumps_v3(shown)
         members = [body(p) for p in g.packages]
         path = f"/api/v3/grids/{g.slug}/packages/"
         for offset in linked_offsets(DEFAULT_LIMIT, len(members)):
             yield layout.v3_grid_packages(g.slug, DEFAULT_LIMIT, offset), _page(
-                path, members, DEFAULT_LIMIT, offset, len(members), {"grid": grid(g, snap)})
+                path, members, DEFAULT_LIMIT, offset, len(members), {"grid": shown})
 
 
 def category_files(snap: Snapshot) -> Iterator[tuple[str, bytes]]:
