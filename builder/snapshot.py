@@ -35,9 +35,9 @@ FORMAT = "djangopackages-snapshot"
 FORMAT_VERSION = 1
 SOURCE_KINDS = ("crawl", "pg_dump", "pg_dump_custom", "dumpdata", "sample")
 
-SLUG_RE = re.compile(r"^[a-z0-9_-]+$")
-TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$")
-FETCHED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+SLUG_RE = re.compile(r"^[a-z0-9_-]+\Z")
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)\Z")
+FETCHED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 
 
 class Kind:

@@ -96,14 +96,21 @@ def test_duplicate_id_and_slug(tmp_path: Path) -> None:
     assert any("package 4: field 'slug': duplicate slug 'gamma'" in p for p in problems), problems
 
 
-@pytest.mark.parametrize("slug", ["../x", "Upper", "a/b", "", "sp ace"])
-def test_unsafe_slug(tmp_path: Path, slug: str) -> None:
+SLUG_PROBLEM = "field 'slug': must be a safe slug"
+STAMP_PROBLEM = "field 'created': must be an ISO 8601 timestamp with offset"
+
+
+@pytest.mark.parametrize(("field", "value", "problem"), [
+    *(("slug", slug, SLUG_PROBLEM) for slug in ("../x", "Upper", "a/b", "", "sp ace", "trailing\n", "a\nb")),
+    *(("created", stamp, STAMP_PROBLEM) for stamp in ("2026-01-07T13:42:43Z\n", "2026-01-07", "2026-01-07T13:42:43")),
+])
+def test_unsafe_field_value(tmp_path: Path, field: str, value: str, problem: str) -> None:
     data = snapshots.write(tmp_path / "data")
     recs = _lines(data / "packages.jsonl")
-    recs[0]["slug"] = slug
+    recs[0][field] = value
     _rewrite(data / "packages.jsonl", recs)
     problems = _problems(data)
-    assert any("field 'slug': must be a safe slug" in p for p in problems), problems
+    assert any(problem in p for p in problems), problems
 
 
 def test_unknown_format_version_and_missing_manifest(tmp_path: Path) -> None:
@@ -140,3 +147,4 @@ def test_history_records_what_each_new_snapshot_changed(tmp_path: Path) -> None:
     [entry] = snap.history
     assert (entry.packages.added, entry.packages.removed, entry.packages.changed) == (["delta"], ["gamma"], ["beta"])
     assert (entry.grids.added, entry.grids.removed, entry.grids.changed) == ([], [], [])
+

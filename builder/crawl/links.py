@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from ..errors import CrawlError
 
 API_PATH = "/api/v4/"
-_LINK_RE = re.compile(r"^(?P<origin>https?://[^/?#]+(?:/[^?#]*?)?)/api/v4/(?P<rest>[^#]*)$")
-_ENTITY_RE = re.compile(r"^(?P<kind>packages|grids|categories)/(?P<id>[1-9][0-9]*)/$")
+_LINK_RE = re.compile(r"^(?P<origin>https?://[^/?#]+(?:/[^?#]*?)?)/api/v4/(?P<rest>[^#]*)\Z")
+_ENTITY_RE = re.compile(r"^(?P<kind>packages|grids|categories)/(?P<id>[1-9][0-9]*)/\Z")
 
 
 def source_base(source_url: str) -> str:

@@ -18,7 +18,7 @@ from .site import Link, PageMeta, Site
 
 DEV_STATUS = {1: "Planning", 2: "Pre-Alpha", 3: "Alpha", 4: "Beta", 5: "Production/Stable",
               6: "Mature", 7: "Inactive"}
-_GITHUB_USER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_GITHUB_USER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\Z")
 BADGE_IMAGE = "https://img.shields.io/badge/Published%20on-Django%20Packages-0c3c26"
 
 

@@ -62,7 +62,7 @@ def stamp_utc(value: str) -> str:
 
 
 # scheme, '://', a host (no space, quote, angle bracket or backtick), then the same limits on the rest
-_SAFE_URL = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#\"'<>`\\]+(?:[/?#][^\s\"<>`]*)?$")
+_SAFE_URL = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#\"'<>`\\]+(?:[/?#][^\s\"<>`]*)?\Z")
 
 
 def safe_url(value: str | None) -> str | None:
