@@ -43,12 +43,14 @@ FETCHED_AT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\Z")
 class Kind:
     """A kind of value: the JSON types it may have, plus an optional finer check."""
 
-    __slots__ = ("types", "extra", "what", "name")
+    __slots__ = ("types", "extra", "what", "name", "pattern")
 
-    def __init__(self, types: tuple[type, ...], what: str, extra: Callable[[Any], bool] | None = None):
+    def __init__(self, types: tuple[type, ...], what: str, extra: Callable[[Any], bool] | None = None,
+                 pattern: re.Pattern[str] | None = None):
         self.types = types
         self.what = what
-        self.extra = extra
+        self.pattern = pattern  # a string's check: this pattern matches it
+        self.extra = extra if pattern is None else (lambda v: pattern.match(v) is not None)
         self.name = ""
 
     def __call__(self, value: Any) -> bool:
@@ -82,9 +84,9 @@ BOOL = Kind((bool,), "true or false")
 OPT_BOOL = Kind((bool, _NONE), "true, false or null")
 OPT_INT = Kind((int, _NONE), "an integer or null")
 OPT_ID = Kind((int, _NONE), "a positive integer id or null", _positive)
-TIMESTAMP = Kind((str,), "an ISO 8601 timestamp with offset", lambda v: TIMESTAMP_RE.match(v) is not None)
-OPT_TIMESTAMP = Kind((str, _NONE), "an ISO 8601 timestamp with offset, or null", TIMESTAMP.extra)
-SLUG = Kind((str,), "a safe slug (a-z, 0-9, '-', '_')", lambda v: SLUG_RE.match(v) is not None)
+TIMESTAMP = Kind((str,), "an ISO 8601 timestamp with offset", pattern=TIMESTAMP_RE)
+OPT_TIMESTAMP = Kind((str, _NONE), "an ISO 8601 timestamp with offset, or null", pattern=TIMESTAMP_RE)
+SLUG = Kind((str,), "a safe slug (a-z, 0-9, '-', '_')", pattern=SLUG_RE)
 INTS = Kind((list,), "a list of integers", _all_int)
 IDS = Kind((list,), "a list of positive integer ids", _all_positive_int)
 STRS = Kind((list,), "a list of strings", _all_str)
@@ -93,7 +95,7 @@ LIST = Kind((list,), "a list")
 OPT_LIST = Kind((list, _NONE), "a list or null")
 OBJECT = Kind((dict,), "an object")
 OPT_OBJECT = Kind((dict, _NONE), "an object or null")
-FETCHED_AT = Kind((str,), "a UTC timestamp like 2026-02-15T19:40:00Z", lambda v: FETCHED_AT_RE.match(v) is not None)
+FETCHED_AT = Kind((str,), "a UTC timestamp like 2026-02-15T19:40:00Z", pattern=FETCHED_AT_RE)
 COUNTS = Kind((dict,), "an object of integers", lambda v: all(type(x) is int for x in v.values()))
 
 Schema = dict[str, Kind]
@@ -150,7 +152,10 @@ def _fast_check(schema: Schema) -> Callable[[Any], bool]:
         env[f"T{i}"], env[f"X{i}"] = kind.types, kind.extra
         value = f"r[{name!r}]"
         term = f"type({value}) in T{i}" if len(kind.types) > 1 else f"type({value}) is T{i}[0]"
-        if kind.extra is not None:
+        if kind.pattern is not None:  # the pattern's match called here: no function call between
+            env[f"P{i}"] = kind.pattern.match
+            term = f"({term} and ({value} is None or P{i}({value}) is not None))"
+        elif kind.extra is not None:
             term = f"({term} and ({value} is None or X{i}({value})))"
         terms.append(term)
     exec(f"def check(r):\n    return {' and '.join(terms)}", env)  # noqa: S102 - generated from constants
@@ -297,25 +302,31 @@ class _Shared:
     third smaller. Shared values are never changed in place."""
 
     def __init__(self) -> None:
-        self.values: dict[Any, Any] = {}
+        # By type, so that equal values of different types (1 and True) are never shared; a
+        # list's key is its values as a tuple.
+        self.values: dict[type, dict[Any, Any]] = {str: {}, int: {}, list: {}}
 
     def __call__(self, value: Any) -> Any:
-        if value is None or type(value) is bool:
-            return value
-        key = (list, *value) if type(value) is list else (type(value), value)
-        return self.values.setdefault(key, value)
+        kind = type(value)
+        if kind is str or kind is int:
+            return self.values[kind].setdefault(value, value)
+        if kind is list:
+            return self.values[list].setdefault(tuple(value), value)
+        return value
 
     def fields(self, record: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
         """The record with those fields' values shared, and `modified` the same object as an
         equal `created`."""
-        values = self.values
+        strs, ints, lists = self.values[str], self.values[int], self.values[list]
         for name in names:
             value = record[name]
             kind = type(value)
-            if kind is str or kind is int:
-                record[name] = values.setdefault((kind, value), value)
+            if kind is str:
+                record[name] = strs.setdefault(value, value)
+            elif kind is int:
+                record[name] = ints.setdefault(value, value)
             elif kind is list:
-                record[name] = values.setdefault((list, *value), value)
+                record[name] = lists.setdefault(tuple(value), value)
         created = record.get("created")
         if created is not None and record["modified"] == created:
             record["modified"] = created
