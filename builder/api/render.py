@@ -9,7 +9,6 @@ needs are encoded on first use in each process, once per format.
 from __future__ import annotations
 
 import base64
-import gc
 import os
 import zlib
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from .. import collector
 from ..build import BuildContext, Part
 from ..deps import Deps, digest
 from ..model import Category, SearchRow, Snapshot
@@ -299,9 +297,7 @@ class _SearchParts:
         from . import search  # imported here, in the worker: the parent never loads numpy
 
         if self.index is None:
-            with collector.paused():  # in a worker: its objects go to the permanent generation unscanned
-                self.index = search.SearchIndex(self.rows)
-                gc.freeze()
+            self.index = search.SearchIndex(self.rows)
         return self.index
 
     def files(self) -> Iterator[Output]:

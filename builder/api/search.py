@@ -232,21 +232,23 @@ class _Similarity:
     for the few rows a query ranks, not for all of them (at 100,000 packages that pass over
     every row was a fifth of the search answers' time)."""
 
-    __slots__ = ("index", "counts", "a")
+    __slots__ = ("sizes", "slug_slot", "counts", "a")
 
     def __init__(self, index: SearchIndex, counts: np.ndarray | None, a: int) -> None:
-        self.index, self.counts, self.a = index, counts, a
+        # The index's arrays, not the index: the index keeps its last match, which holds this,
+        # and a cycle would keep the whole index alive until the cyclic collector runs.
+        self.sizes, self.slug_slot, self.counts, self.a = index._float_sizes, index.slug_slot, counts, a
 
     def _of_slots(self, slots: np.ndarray) -> np.ndarray:
         assert self.counts is not None
         common = self.counts[slots].astype(np.float64)
-        return common / (self.a + self.index._float_sizes[slots] - common)
+        return common / (self.a + self.sizes[slots] - common)
 
     def __getitem__(self, rows: np.ndarray) -> np.ndarray:
         if self.counts is None:  # no row shares a trigram with the query
             return np.zeros(len(rows))
         similarity = self._of_slots(rows)
-        slugs = self.index.slug_slot[rows]
+        slugs = self.slug_slot[rows]
         own = slugs >= 0
         if own.any():
             similarity[own] = np.maximum(similarity[own], self._of_slots(slugs[own]))
