@@ -11,6 +11,7 @@ A part whose key equals the last build's is not run: its outputs are taken over 
 
 from __future__ import annotations
 
+import base64
 import filecmp
 import gc
 import multiprocessing
@@ -28,13 +29,13 @@ from pathlib import Path
 from types import ModuleType
 
 from . import collector
-from .deps import Deps
+from .deps import Deps, source_digest
 from .errors import BuildError
 from .inputs import input_fingerprint
 from .model import Snapshot
 from .output import BuildState, SiteWriter, SpareCheck, WriteStats, read_state
 from .settings import Settings
-from .snapshot import load_snapshot
+from .snapshot import LINE_KINDS, load_snapshot
 
 Output = tuple[str, bytes | str]
 
@@ -124,9 +125,10 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         # The snapshot lives for the whole build: its objects go to the permanent generation before
         # the collector runs again (else its first run scans them all, a tenth of the load's time).
         with collector.paused():
-            snapshot = load_snapshot(settings.data_dir)
+            snapshot = load_snapshot(settings.data_dir, None if force else known_lines(state.memo.get(LINES_MEMO)))
             gc.freeze()
         context = BuildContext(settings, snapshot, BuildState() if force else state)
+        context.memo[LINES_MEMO] = lines_memo(snapshot)
         parts: list[Part] = []
         for name, module in stage_modules():
             if progress:
@@ -157,6 +159,31 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
             spare_check.close()
     return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
+
+
+LINES_MEMO = "lines"  # the state memo's note of the snapshot lines found sound
+
+
+def lines_memo(snapshot: Snapshot) -> dict:
+    """The digests of the snapshot's lines (all sound, once loaded), by kind, and of the code
+    that checked them: the next build of the same output does not check those lines again."""
+    return {"code": source_digest().hex(), **{
+        kind: base64.b64encode(b"".join(sorted(d for _, d in snapshot.line_digests.get(kind, {}).values()))).decode()
+        for kind in LINE_KINDS}}
+
+
+def known_lines(memo: object) -> dict[str, frozenset[bytes]]:
+    """`lines_memo`'s digests, if this very code wrote them (else none)."""
+    if not isinstance(memo, dict) or memo.get("code") != source_digest().hex():
+        return {}
+    try:
+        out = {}
+        for kind in LINE_KINDS:
+            blob = base64.b64decode(memo[kind], validate=True)
+            out[kind] = frozenset(blob[i:i + 16] for i in range(0, len(blob), 16))
+        return out
+    except (KeyError, TypeError, ValueError):
+        return {}
 
 
 def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) -> None:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -182,11 +182,14 @@ _FAST = {id(schema): _fast_check(schema) for schema in
 
 
 class _Checker:
-    """Collects problems for one file while records are validated."""
+    """Collects problems for one file while records are validated. A line whose digest is in
+    `known` (lines this code found sound before, see `load_snapshot`) is not checked again."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, known: Container[bytes] = frozenset()) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        self.known = known
+        self.trusted = False  # the line being read is a known one
 
     def add(self, message: str, line: int | None = None, entity: str | None = None,
             field: str | None = None) -> None:
@@ -195,6 +198,8 @@ class _Checker:
     def fields(self, record: Any, schema: Schema, line: int, entity: str,
                prefix: str = "") -> bool:
         """Check one object against a schema; True when it is sound."""
+        if self.trusted:
+            return True
         if type(record) is not dict:
             self.add("expected a JSON object", line, entity, prefix.rstrip(".") or None)
             return False
@@ -227,8 +232,14 @@ def _entity(kind: str, record: Any) -> str:
     return kind
 
 
+def line_digest(line: bytes) -> bytes:
+    """The digest that stands for a snapshot line, and for the record read from it."""
+    return hashlib.blake2b(line, digest_size=16).digest()
+
+
 def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any, bytes]]:
-    """Yield (line number, parsed JSON, the line) for each non-empty line; bad lines become problems."""
+    """Yield (line number, parsed JSON, the line's digest) for each non-empty line; bad lines
+    become problems."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -238,8 +249,10 @@ def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any, bytes
         for number, raw in enumerate(handle, 1):
             if not raw.strip():
                 continue
+            digest = line_digest(raw)
+            checker.trusted = digest in checker.known
             try:
-                yield number, orjson.loads(raw), raw
+                yield number, orjson.loads(raw), digest
             except orjson.JSONDecodeError:
                 try:  # orjson's messages are terse: let the standard library word the problem
                     json.loads(raw.decode("utf-8"))
@@ -290,9 +303,9 @@ def _read_manifest(data_dir: Path, problems: list[Problem]) -> Manifest | None:
 
 def _load_categories(path: Path, checker: _Checker, lines: dict) -> dict[int, Category]:
     out: dict[int, Category] = {}
-    for line, rec, raw in _read_lines(path, checker):
+    for line, rec, digest in _read_lines(path, checker):
         if checker.fields(rec, CATEGORY, line, _entity("category", rec)):
-            _add_unique(out, Category(**rec), line, checker, "category", lines, raw)
+            _add_unique(out, Category(**rec), line, checker, "category", lines, digest)
     return out
 
 
@@ -343,7 +356,7 @@ SHARED_RELEASE = ("number", "license", "licenses")
 def _load_grids(path: Path, checker: _Checker, lines: dict) -> dict[int, Grid]:
     out: dict[int, Grid] = {}
     share = _Shared()
-    for line, rec, raw in _read_lines(path, checker):
+    for line, rec, digest in _read_lines(path, checker):
         entity = _entity("grid", rec)
         if not checker.fields(rec, GRID, line, entity):
             continue
@@ -365,14 +378,14 @@ def _load_grids(path: Path, checker: _Checker, lines: dict) -> dict[int, Grid]:
                     sound = False
         if sound:
             grid = Grid(**{**rec, "features": features, "elements": elements})
-            _add_unique(out, grid, line, checker, "grid", lines, raw)
+            _add_unique(out, grid, line, checker, "grid", lines, digest)
     return out
 
 
 def _load_packages(path: Path, checker: _Checker, lines: dict) -> dict[int, Package]:
     out: dict[int, Package] = {}
     share = _Shared()
-    for line, rec, text in _read_lines(path, checker):
+    for line, rec, digest in _read_lines(path, checker):
         entity = _entity("package", rec)
         if not checker.fields(rec, PACKAGE, line, entity):
             continue
@@ -388,7 +401,7 @@ def _load_packages(path: Path, checker: _Checker, lines: dict) -> dict[int, Pack
             extra = PackageExtra(**{**share.fields(raw, SHARED_EXTRA), "releases": releases})
         rec["participants"] = [share(name) for name in rec["participants"]]
         _add_unique(out, Package(**{**share.fields(rec, SHARED_PACKAGE), "extra": extra}), line, checker, "package",
-                    lines, text)
+                    lines, digest)
     return out
 
 
@@ -416,15 +429,15 @@ def _load_history(path: Path, checker: _Checker) -> list[HistoryEntry]:
 
 
 def _add_unique(into: dict[int, Any], obj: Any, line: int, checker: _Checker, kind: str,
-                lines: dict[int, tuple[object, bytes]] | None = None, raw: bytes = b"") -> None:
-    """Add a record by id (a second record of the same id is a problem); note the digest of its line
-    in `lines`, if given."""
+                lines: dict[int, tuple[object, bytes]] | None = None, digest: bytes = b"") -> None:
+    """Add a record by id (a second record of the same id is a problem); note it with the digest
+    of its line in `lines`, if given."""
     if obj.id in into:
         checker.add(f"duplicate id {obj.id}", line, f"{kind} {obj.id}", "id")
     else:
         into[obj.id] = obj
         if lines is not None:
-            lines[obj.id] = (obj, hashlib.blake2b(raw, digest_size=16).digest())
+            lines[obj.id] = (obj, digest)
 
 
 def _check_unique_slugs(items: Iterable[Any], file: str, kind: str, problems: list[Problem]) -> None:
@@ -501,16 +514,23 @@ def snapshot_counts(snap: Snapshot) -> dict[str, int]:
     }
 
 
-def load_snapshot(data_dir: Path) -> Snapshot:
-    """Read and validate a snapshot folder; raise SnapshotError listing every problem."""
+LINE_KINDS = ("categories", "grids", "packages")  # the kinds whose records have line digests
+
+
+def load_snapshot(data_dir: Path, known_lines: Mapping[str, Container[bytes]] | None = None) -> Snapshot:
+    """Read and validate a snapshot folder; raise SnapshotError listing every problem.
+
+    `known_lines` (kind -> line digests): lines the same code found sound in an earlier load
+    (a build keeps them in its state). Their records are not checked field by field again;
+    ids, slugs and references across records are checked all the same."""
     with collector.paused():
-        return _load_snapshot(Path(data_dir))
+        return _load_snapshot(Path(data_dir), known_lines or {})
 
 
-def _load_snapshot(data_dir: Path) -> Snapshot:
+def _load_snapshot(data_dir: Path, known: Mapping[str, Container[bytes]]) -> Snapshot:
     problems: list[Problem] = []
     manifest = _read_manifest(data_dir, problems)
-    checkers = {key: _Checker(name) for key, name in FILES.items()}
+    checkers = {key: _Checker(name, known.get(key, frozenset())) for key, name in FILES.items()}
     lines: dict[str, dict[int, tuple[object, bytes]]] = {"categories": {}, "grids": {}, "packages": {}}
     categories = _load_categories(data_dir / FILES["categories"], checkers["categories"], lines["categories"])
     grids = _load_grids(data_dir / FILES["grids"], checkers["grids"], lines["grids"])

@@ -12,8 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from build import cli
-from builder.build import build, compare_trees
+from builder.build import LINES_MEMO, build, compare_trees, known_lines
+from builder.output import read_state
 from builder.settings import load_settings
+from builder.snapshot import line_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -150,3 +152,24 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fa
     with pytest.raises(BuildError, match="broken on purpose" if fault == "raises" else "worker died \\(exit code 3\\)"):
         build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True)
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
+
+
+def test_lines_found_sound_are_not_checked_again_but_a_changed_line_is(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    out = _build(tmp_path, "site", data=data)
+    memo = read_state(out).memo[LINES_MEMO]
+    known = known_lines(memo)
+    lines = (data / "packages.jsonl").read_bytes().splitlines(keepends=True)
+    assert {line_digest(line) for line in lines} == known["packages"]
+    assert known_lines({**memo, "code": "0" * 32}) == {}  # other code: every line is checked
+    assert known_lines({**memo, "packages": "not base64!"}) == {}
+    record = json.loads(lines[0])
+    record["slug"] = "../escape"
+    lines[0] = json.dumps(record).encode() + b"\n"
+    (data / "packages.jsonl").write_bytes(b"".join(lines))
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    result = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "field 'slug': must be a safe slug" in result.output
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before

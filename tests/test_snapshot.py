@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import SnapshotError
-from builder.snapshot import load_snapshot
+from builder.snapshot import line_digest, load_snapshot
 from tests import snapshots
 
 
@@ -148,3 +148,17 @@ def test_history_records_what_each_new_snapshot_changed(tmp_path: Path) -> None:
     assert (entry.packages.added, entry.packages.removed, entry.packages.changed) == (["delta"], ["gamma"], ["beta"])
     assert (entry.grids.added, entry.grids.removed, entry.grids.changed) == ([], [], [])
 
+
+
+def test_known_lines_are_not_checked_field_by_field(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    recs = _lines(data / "packages.jsonl")
+    recs[0]["created"] = "2026-01-07"  # not a timestamp with offset: only the field check tells
+    _rewrite(data / "packages.jsonl", recs)
+    with pytest.raises(SnapshotError):
+        load_snapshot(data)
+    first = (data / "packages.jsonl").read_bytes().splitlines(keepends=True)[0]
+    snap = load_snapshot(data, {"packages": {line_digest(first)}})
+    assert snap.packages[recs[0]["id"]].created == "2026-01-07"
+    with pytest.raises(SnapshotError):  # a digest known for another kind does not count
+        load_snapshot(data, {"grids": {line_digest(first)}})
