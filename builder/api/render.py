@@ -386,18 +386,21 @@ class _V3Parts:
         for bucket, ids in _buckets(snap.packages):
             out.append(Part(f"api/v3/packages/{bucket}", partial(self.details, ids),
                             key("v3 details", *(self.digests[i] for i in ids))))
+        # The package list, and each category's (at the whole list's offsets, with its own
+        # count), in windows of pages.
         order = v3.title_order(snap)
-        count = len(order)
-        offsets = list(linked_offsets(DEFAULT_LIMIT, count))
-        for i in range(0, len(offsets), WINDOW // DEFAULT_LIMIT):
-            chunk = offsets[i:i + WINDOW // DEFAULT_LIMIT]
-            ids = order[chunk[0]:chunk[-1] + DEFAULT_LIMIT]
-            out.append(Part(f"api/v3/packages/list/{chunk[0]}", partial(self.list_pages, ids, chunk, count, None),
-                            key("v3 list", count, chunk[0], *(self.digests[i] for i in ids))))
-        for c in snap.categories.values():
-            ids = [i for i in order if snap.packages[i].category == c.id]
-            out.append(Part(f"api/v3/category/{c.id}", partial(self.list_pages, ids, offsets, len(ids), c),
-                            key("v3 category", deps.categories[c.id], count, *(self.digests[i] for i in ids))))
+        offsets = list(linked_offsets(DEFAULT_LIMIT, len(order)))
+        lists: list[tuple[Category | None, list[int], str, tuple]] = [
+            (None, order, "api/v3/packages/list", ("v3 list",))]
+        lists += [(c, [i for i in order if snap.packages[i].category == c.id], f"api/v3/category/{c.id}",
+                   ("v3 category", deps.categories[c.id])) for c in snap.categories.values()]
+        step = WINDOW // DEFAULT_LIMIT
+        for category, ids, name, pieces in lists:
+            for i in range(0, len(offsets), step):
+                chunk = offsets[i:i + step]
+                shown = ids[chunk[0]:chunk[-1] + DEFAULT_LIMIT]
+                out.append(Part(f"{name}/{chunk[0]}", partial(self.list_pages, shown, chunk, len(ids), category),
+                                key(*pieces, len(ids), chunk[0], *(self.digests[i] for i in shown))))
         # The grid list shows each grid's packages' slugs; a grid's pages show its packages' bodies.
         members = sorted({i for g in snap.grids.values() for i in g.packages})
         out.append(Part("api/v3/grids", lambda: v3.grid_list_files(snap),
