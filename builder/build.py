@@ -33,7 +33,7 @@ from .deps import Deps, source_digest
 from .errors import BuildError
 from .inputs import input_fingerprint
 from .model import Snapshot
-from .output import BuildState, SiteWriter, SpareCheck, WriteStats, read_state
+from .output import BuildState, SiteWriter, SpareCheck, WriteStats, read_spare, read_state
 from .settings import Settings
 from .snapshot import LINE_KINDS, load_snapshot
 
@@ -111,11 +111,12 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     """
     started = time.perf_counter()
     inputs = input_fingerprint(settings)
-    state = read_state(settings.output_dir)
+    state = read_state(settings.output_dir, spare=False)
     if not force:
         if state.inputs == inputs and state.output_intact(settings.output_dir):
             stats = WriteStats(files=len(state.files), bytes=state.files.total_size(), reused=len(state.files))
             return BuildResult(stats, time.perf_counter() - started, settings.output_dir, 0, skipped=True)
+        state.spare = read_spare(settings.output_dir)
     jobs = jobs or default_jobs()
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1

@@ -9,10 +9,12 @@ Files whose bytes equal the live tree's are hard links to the live file, so thei
 put and a CDN deploy (which compares content hashes) uploads only what changed. A file is never
 written in place: it is unlinked first, so an inode shared by the two trees is never modified.
 
-The state of both trees (each file's content hash, size, mtime and the part that made it, and
-each part's key) lives in a small file beside the output folder (`.site-state.json`), never
-inside it. Before a build modifies the spare, the state stops vouching for it, so a build that
-dies half-way leaves a spare the next build discards rather than trusts.
+The state of each tree (each file's content hash, size, mtime and the part that made it, and
+each part's key) lives in a file beside the output folder, never inside it: the live tree's in
+`.site-state.json` (with the inputs' fingerprint and the stages' notes), the spare's in
+`.site-spare-state.json`. Before a build modifies the spare, it deletes the spare's state, so a
+build that dies half-way leaves a spare the next build discards rather than trusts. At the swap
+the live tree becomes the spare, and its state file becomes the spare's by a rename.
 """
 
 from __future__ import annotations
@@ -69,6 +71,11 @@ def state_path(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}-state.json"
 
 
+def spare_state_path(out_dir: Path) -> Path:
+    """Where the state of the spare tree of `out_dir` is kept: the live state of the build before."""
+    return out_dir.parent / f".{out_dir.name}-spare-state.json"
+
+
 def spare_path(out_dir: Path) -> Path:
     """The folder of the previous build's tree, brought up to date by the next build."""
     return out_dir.parent / f".{out_dir.name}-spare"
@@ -122,13 +129,12 @@ class BuildState:
         return _intact(out_dir, self.live) and bool(self.live.files)
 
     def json_chunks(self) -> Iterator[bytes]:
-        """The state as JSON, in pieces written one after the other (at 100,000 packages the
-        file tables are 150 MB: never held whole, nor twice)."""
+        """The state of the live tree as JSON, in pieces written one after the other (at 100,000
+        packages its file table is 75 MB: never held whole, nor twice). The spare's is a file
+        of the same form: the state of the build before."""
         yield (b'{"version":' + orjson.dumps(STATE_VERSION) + b',"inputs":' + orjson.dumps(self.inputs)
                + b',"memo":' + orjson.dumps(self.memo) + b',"live":')
         yield from self.live.json_chunks()
-        yield b',"spare":'
-        yield from self.spare.json_chunks() if self.spare else iter([b"null"])
         yield b"}"
 
 
@@ -146,16 +152,35 @@ def _intact(root: Path, tree: Tree) -> bool:
     return True
 
 
-def read_state(out_dir: Path) -> BuildState:
-    """The state of the last build of `out_dir` (empty when unknown or unreadable)."""
+def _read_state_file(path: Path) -> dict | None:
     try:
-        data = orjson.loads(state_path(out_dir).read_bytes())
-        if data.get("version") != STATE_VERSION:
+        data = orjson.loads(path.read_bytes())
+        return data if data.get("version") == STATE_VERSION else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def read_state(out_dir: Path, spare: bool = True) -> BuildState:
+    """The state of the last build of `out_dir` (empty when unknown or unreadable), with its
+    spare tree's if `spare` (see `read_spare`)."""
+    try:
+        data = _read_state_file(state_path(out_dir))
+        if data is None:
             return BuildState()
-        spare = Tree.from_json(data["spare"]) if data["spare"] else None
-        return BuildState(data["inputs"], Tree.from_json(data["live"]), spare, data["memo"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        state = BuildState(data["inputs"], Tree.from_json(data["live"]), None, data["memo"])
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return BuildState()
+    state.spare = read_spare(out_dir) if spare else None
+    return state
+
+
+def read_spare(out_dir: Path) -> Tree | None:
+    """The recorded state of the spare tree of `out_dir` (None when unknown or unreadable)."""
+    try:
+        data = _read_state_file(spare_state_path(out_dir))
+        return Tree.from_json(data["live"]) if data is not None else None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return None
 
 
 def spare_problems(root: Path, tree: Tree) -> tuple[list[str], list[str]]:
@@ -255,9 +280,8 @@ class SiteWriter:
             self.root = spare_dir
             self._target = self._verified(spare_dir, spare, spare_check)
             self._fresh = False
-            # From here on the spare is being changed: the state must not vouch for it any more.
-            write_file_atomic(state_path(self.out_dir),
-                              BuildState(state.inputs, state.live, None, state.memo).json_chunks())
+            # From here on the spare is being changed: no state may vouch for it any more.
+            spare_state_path(self.out_dir).unlink(missing_ok=True)
         else:
             self.root = sibling_tempdir(self.out_dir, "build")
             self._target = FileTable()
@@ -466,16 +490,18 @@ class SiteWriter:
                 continue
             _prune_empty_dirs(self.root, rel)
         self.stats.removed = len(self.live.files.keys() - self._new.keys())
-        spare_dir = spare_path(self.out_dir)
+        spare_dir, spare_state = spare_path(self.out_dir), spare_state_path(self.out_dir)
+        spare_state.unlink(missing_ok=True)
         had_live = self.out_dir.is_dir()
         replace_dir(self.root, self.out_dir, keep_old=spare_dir if had_live else None)
-        spare = None
-        if had_live and spare_dir.is_dir() and self.live.dir_id is not None:
-            spare = Tree(_dir_id(spare_dir), self.live.files, self.live.parts)
+        if had_live and self.live.dir_id is not None and _dir_id(spare_dir) == self.live.dir_id:
+            # The old live tree is the spare now: its state file (read at the start, as it was)
+            # is the spare's. Its memo and inputs are not read from there.
+            os.replace(state_path(self.out_dir), spare_state)
         elif spare_dir.exists():
             shutil.rmtree(spare_dir, ignore_errors=True)
         live = Tree(_dir_id(self.out_dir), self._new, self._keys)
-        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, spare, self.memo or {}).json_chunks())
+        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, None, self.memo or {}).json_chunks())
 
     def abort(self) -> None:
         if self._fresh:

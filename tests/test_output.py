@@ -11,7 +11,7 @@ import pytest
 from builder import output
 from builder.build import build
 from builder.errors import SnapshotError
-from builder.output import SpareCheck, read_state, spare_path, spare_problems
+from builder.output import SpareCheck, read_spare, read_state, spare_path, spare_problems
 from builder.settings import load_settings
 
 
@@ -97,3 +97,18 @@ def test_a_build_that_fails_stops_the_check(built: Path, tmp_path: Path, monkeyp
         build(load_settings(data_dir=data, output_dir=built), jobs=2)
     assert closed == [True]  # a running check was stopped
     assert multiprocessing.active_children() == []
+
+
+def test_the_spare_state_is_the_last_live_state_and_is_gone_while_the_spare_changes(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(load_settings(output_dir=out), jobs=1)
+    first = read_state(out)
+    build(load_settings(output_dir=out), jobs=1, force=True)
+    spare = read_spare(out)
+    assert spare is not None and spare.dir_id == output._dir_id(spare_path(out))
+    assert (spare.files.to_json(), spare.parts) == (first.live.files.to_json(), first.live.parts)
+    # A writer that brings the spare up to date first stops its state from vouching for it.
+    writer = output.SiteWriter(out)
+    assert not output.spare_state_path(out).exists()
+    writer.abort()
+    assert read_spare(out) is None and read_state(out).live.files  # the live state stays
