@@ -142,14 +142,16 @@ def _intact(root: Path, tree: Tree) -> bool:
     if tree.dir_id is None or _dir_id(root) != tree.dir_id:
         return False
     prefix = f"{root}{os.sep}"
-    for rel, entry in tree.files.items():
+    stat, checked = os.stat, 0
+    for rel, size, mtime in tree.files.sizes_and_mtimes():
         try:
-            st = os.stat(prefix + rel)
+            st = stat(prefix + rel)
         except OSError:
             return False
-        if st.st_size != entry.size or st.st_mtime_ns != entry.mtime:
+        if st.st_size != size or st.st_mtime_ns != mtime:
             return False
-    return True
+        checked += 1
+    return checked == len(tree.files)  # an entry known not to be as recorded is not intact
 
 
 def _read_state_file(path: Path) -> dict | None:
