@@ -35,7 +35,7 @@ from .inputs import input_fingerprint
 from .model import Snapshot
 from .output import BuildState, SiteWriter, SpareCheck, WriteStats, read_spare, read_state
 from .settings import Settings
-from .snapshot import LINE_KINDS, load_snapshot
+from .snapshot import LINE_DIGEST_SIZE, LINE_KINDS, load_snapshot
 
 Output = tuple[str, bytes | str]
 
@@ -181,7 +181,8 @@ def known_lines(memo: object) -> dict[str, frozenset[bytes]]:
         out = {}
         for kind in LINE_KINDS:
             blob = base64.b64decode(memo[kind], validate=True)
-            out[kind] = frozenset(blob[i:i + 16] for i in range(0, len(blob), 16))
+            size = LINE_DIGEST_SIZE
+            out[kind] = frozenset(blob[i:i + size] for i in range(0, len(blob), size))
         return out
     except (KeyError, TypeError, ValueError):
         return {}

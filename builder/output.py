@@ -499,7 +499,10 @@ class SiteWriter:
         if had_live and self.live.dir_id is not None and _dir_id(spare_dir) == self.live.dir_id:
             # The old live tree is the spare now: its state file (read at the start, as it was)
             # is the spare's. Its memo and inputs are not read from there.
-            os.replace(state_path(self.out_dir), spare_state)
+            try:
+                os.replace(state_path(self.out_dir), spare_state)
+            except FileNotFoundError:  # removed behind the build's back: the spare is not vouched for
+                pass
         elif spare_dir.exists():
             shutil.rmtree(spare_dir, ignore_errors=True)
         live = Tree(_dir_id(self.out_dir), self._new, self._keys)

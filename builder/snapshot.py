@@ -232,9 +232,12 @@ def _entity(kind: str, record: Any) -> str:
     return kind
 
 
+LINE_DIGEST_SIZE = 16
+
+
 def line_digest(line: bytes) -> bytes:
     """The digest that stands for a snapshot line, and for the record read from it."""
-    return hashlib.blake2b(line, digest_size=16).digest()
+    return hashlib.blake2b(line, digest_size=LINE_DIGEST_SIZE).digest()
 
 
 def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any, bytes]]:

@@ -355,9 +355,9 @@ def _search_browsable(base: str) -> Iterator[Output]:
 
 
 class _V3Parts:
-    """API v3 in parts: package details by bucket, the package list in windows, each category's
-    filtered list, the grid list, grids by bucket, the categories. A package's v3 body shows its category's and
-    grids' slugs and its raw participants: `digests` covers them all."""
+    """API v3 in parts: package details by bucket, the package list and each category's filtered
+    list in windows, the grid list, grids by bucket, the categories. A package's v3 body shows
+    its category's and grids' slugs and its raw participants: `digests` covers them all."""
 
     def __init__(self, snap: Snapshot, deps: Deps) -> None:
         self.snap = snap
