@@ -228,19 +228,23 @@ def parts(ctx: BuildContext) -> list[Part]:
             else [deps.static]
         if family.content:
             common.append(deps.content)
-        keys = list(family.keys(site))
-        if family.inputs is None:
+        if family.inputs is None:  # one part: its keys are found by the process that runs it
             key = deps.key(family.name, *common, deps.snapshot_digest if family.snapshot else b"")
-            out.append(Part(f"pages/{family.name}", partial(_render_keys, site, family.render, keys), key))
+            out.append(Part(f"pages/{family.name}", partial(_render_family, site, family), key))
             continue
         buckets: dict[object, list] = {}
-        for k in keys:
+        for k in family.keys(site):
             buckets.setdefault(family.bucket(k), []).append(k)
         for bucket, chunk in buckets.items():
             key = deps.key(family.name, *common, *(d for k in chunk for d in (repr(k), *family.inputs(site, deps, k))))
             name = f"pages/{family.name}/{bucket if isinstance(bucket, int) else '/'.join(map(str, bucket))}"
             out.append(Part(name, partial(_render_keys, site, family.render, chunk), key))
     return out
+
+
+def _render_family(site: PageSite, family: Family) -> Iterator[Output]:
+    """Every page of a family (the Markdown pages are read and converted here, not before)."""
+    yield from _render_keys(site, family.render, list(family.keys(site)))
 
 
 def _render_keys(site: PageSite, page: Callable[[PageSite, object], Iterator[Output]],
