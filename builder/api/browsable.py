@@ -50,7 +50,7 @@ class PageLink:
 
 def _env(templates_dir: Path) -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir)), autoescape=True,
-                              keep_trailing_newline=True)
+                              keep_trailing_newline=True, auto_reload=False)  # as pages.site's
 
 
 def pretty_json(data: Any) -> str:

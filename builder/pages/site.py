@@ -128,8 +128,10 @@ class Site:
 
     @cached_property
     def env(self) -> Environment:
+        # auto_reload off: a build's templates do not change while it runs (and a build makes its
+        # own environment), so no page render looks up each template's mtime again.
         env = Environment(loader=FileSystemLoader(self.settings.templates_dir), autoescape=True,
-                          trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+                          trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined, auto_reload=False)
         env.filters.update(date=fmt.date, number=fmt.number, iso_date=fmt.iso_date, href=self.href)
         env.globals.update(site=self.info, chrome_header=self.chrome_header, chrome_footer=self.chrome_footer)
         return env
