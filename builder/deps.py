@@ -34,16 +34,14 @@ ABSENT = bytes(16)  # the digest standing for a record that does not exist
 
 def digest(*pieces: Piece) -> bytes:
     """One digest of a sequence of pieces (each framed, so ('ab', 'c') != ('a', 'bc'))."""
-    h = hashlib.blake2b(digest_size=16)
+    framed: list[bytes] = []  # hashed in one call: a key has up to a few hundred pieces
     for piece in pieces:
         if isinstance(piece, bytes):
-            h.update(b"b%d:" % len(piece))
-            h.update(piece)
+            framed += (b"b%d:" % len(piece), piece)
         else:
             text = repr(piece).encode()
-            h.update(b"r%d:" % len(text))
-            h.update(text)
-    return h.digest()
+            framed += (b"r%d:" % len(text), text)
+    return hashlib.blake2b(b"".join(framed), digest_size=16).digest()
 
 
 def tree_digest(root: Path, suffix: str | None = None) -> bytes:

@@ -84,3 +84,10 @@ def test_a_loaded_record_is_digested_by_its_line(tmp_path: Path) -> None:
     assert changed == {record["id"]}
     assert after.grids == before.grids and after.categories == before.categories
     assert after.packages[record["id"]] == hashlib.blake2b(lines[1], digest_size=16).digest()
+
+
+def test_a_digest_frames_its_pieces() -> None:
+    assert digest(b"ab", b"c") != digest(b"a", b"bc")
+    assert digest(b"1") != digest(1) != digest("1")
+    assert digest(b"r1:1") != digest(1)  # a bytes piece cannot pass for another piece's framing
+    assert digest() != digest(b"") and digest(None) != digest()
