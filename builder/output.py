@@ -138,20 +138,25 @@ class BuildState:
         yield b"}"
 
 
-def _intact(root: Path, tree: Tree) -> bool:
-    if tree.dir_id is None or _dir_id(root) != tree.dir_id:
-        return False
-    prefix = f"{root}{os.sep}"
-    stat, checked = os.stat, 0
+def _not_as_recorded(root: Path, tree: Tree) -> Iterator[tuple[str, bool]]:
+    """The files of a tree that are not as recorded (size, mtime), as (path, missing), one
+    `stat` a file."""
+    prefix, stat = f"{root}{os.sep}", os.stat
     for rel, size, mtime in tree.files.sizes_and_mtimes():
         try:
             st = stat(prefix + rel)
         except OSError:
-            return False
+            yield rel, True
+            continue
         if st.st_size != size or st.st_mtime_ns != mtime:
-            return False
-        checked += 1
-    return checked == len(tree.files)  # an entry known not to be as recorded is not intact
+            yield rel, False
+
+
+def _intact(root: Path, tree: Tree) -> bool:
+    if tree.dir_id is None or _dir_id(root) != tree.dir_id:
+        return False
+    # A live tree records every file it has (entries known not to be as recorded are the spare's).
+    return next(_not_as_recorded(root, tree), None) is None
 
 
 def _read_state_file(path: Path) -> dict | None:
@@ -188,15 +193,8 @@ def read_spare(out_dir: Path) -> Tree | None:
 def spare_problems(root: Path, tree: Tree) -> tuple[list[str], list[str]]:
     """The files of a spare tree that are missing, and those not as recorded (size, mtime)."""
     missing, changed = [], []
-    prefix = f"{root}{os.sep}"
-    for rel, size, mtime in tree.files.sizes_and_mtimes():
-        try:
-            st = os.stat(prefix + rel)
-        except OSError:
-            missing.append(rel)
-            continue
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            changed.append(rel)
+    for rel, gone in _not_as_recorded(root, tree):
+        (missing if gone else changed).append(rel)
     return missing, changed
 
 
