@@ -15,7 +15,7 @@ import pytest
 
 from bench.generate import generate_snapshot
 from builder.build import BuildResult, build, compare_trees
-from builder.output import spare_path
+from builder.output import spare_path, state_path
 from builder.render_pages import BUCKETS
 from builder.settings import load_settings
 from builder.snapshot import FILES, write_snapshot
@@ -246,18 +246,59 @@ def test_a_part_with_one_touched_file_runs_again_and_the_old_tree_is_not_written
         assert hashlib.sha256((spare / path).read_bytes()).hexdigest() == digest, path
 
 
-def test_a_damaged_search_memo_makes_the_build_answer_every_term(project: Project) -> None:
+@pytest.mark.parametrize(("field", "damaged"), [
+    ("rows", "not a packed memo"),
+    ("shown", {"terms": ["django"], "counts": "AQ==", "places": "eJxzcOJnAAAB6ACS"}),  # a place past the rows
+])
+def test_a_damaged_search_memo_makes_the_build_answer_every_term(project: Project, field: str, damaged: object) -> None:
     """The state's search memo tells which answers a change leaves as they are; one this code
     cannot read is not trusted: every term is answered again, and the tree is still right."""
-    from builder.output import state_path
-
     path = state_path(project.site)
     state = orjson.loads(path.read_bytes())
-    assert state["memo"]["search"]["rows"]  # the rows behind the live answers, packed
-    state["memo"]["search"]["rows"] = "not a packed memo"
+    assert state["memo"]["search"][field]
+    state["memo"]["search"][field] = damaged
     path.write_bytes(orjson.dumps(state))
     before = project.files()
     project.edit(lambda r: r["packages"][0].update(title="Renamed for the search"))
     assert "api/v4/search" in project.build().parts_ran
     assert project.fresh_differences() == []
     assert_only_changed_files_touched(before, project.files())
+
+
+def _search_memo_answers(site: Path) -> dict[str, bytes]:
+    """term -> the answer the state's search memo says the live tree has for it."""
+    from builder.api.search import row_body
+    from builder.api.search_memo import Shown, unpack_lines
+    from builder.model import SearchRow
+
+    memo = orjson.loads(state_path(site).read_bytes())["memo"]["search"]
+    rows = [SearchRow(**orjson.loads(line)) for line in unpack_lines(memo["rows"])]
+    shown = Shown.unpack(memo["shown"])
+    return {t: b"[" + b",".join(row_body(rows[p]) for p in shown.of(t).tolist()) + b"]" for t in shown.terms}
+
+
+def test_the_search_memo_tells_the_rows_of_every_live_answer(project: Project) -> None:
+    """Across changes, the memo's rows of each answer are those of the live file, so a row that
+    changed in what answers show is put in exactly the answers that show it."""
+    from builder.api import layout
+
+    records = project.records()
+    member = _package_in_a_grid(records)
+    referenced = {(p["extra"] or {}).get("deprecates_package") for p in records["packages"]}
+    loner = next(p for p in records["packages"] if not p["grids"] and p["id"] not in referenced
+                 and not (p["extra"] or {}).get("deprecates_package"))
+    edits = [
+        lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(repo_watchers=123_456),
+        lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(title="Django Shown Rows"),
+        lambda r: r.update(packages=[p for p in r["packages"] if p["id"] != loner["id"]]),
+        lambda r: r["packages"][5].update(repo_forks=4242),
+    ]
+    for n, edit in enumerate(edits):
+        project.edit(edit)
+        result = project.build()
+        assert "api/v4/search" in result.parts_ran, n
+        expected = _search_memo_answers(project.site)
+        assert len(expected) > 100 and sum(len(a) > 2 for a in expected.values()) > 50
+        for term, answer in expected.items():
+            assert (project.site / layout.search_term_file(term)).read_bytes() == answer, (n, term)
+    assert project.fresh_differences() == []

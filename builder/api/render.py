@@ -2,33 +2,23 @@
 
 The stage is cut into named, keyed parts (`parts`, see builder.build): the detail files of each
 kind in buckets of ids, so a changed entity re-renders its bucket only; the lists of each API
-(which show every entity); the search answers in buckets of terms. The v4 entities a list part
+(which show every entity); the search answers (builder/api/search_part.py). The v4 entities a list part
 needs are encoded on first use in each process, once per format.
 """
 
 from __future__ import annotations
 
-import base64
-import os
-import zlib
 from collections.abc import Iterator
 from functools import cached_property, partial
-from typing import TYPE_CHECKING
-
-import orjson
 
 from ..build import BuildContext, Part
 from ..deps import Deps, digest
-from ..model import Category, SearchRow, Snapshot
-from ..output import Unchanged
+from ..model import Category, Snapshot
 from . import layout, v3, v4
 from .browsable import TEMPLATES, Browsable
 from .jsonenc import dumps_v3, dumps_v4
 from .paging import DEFAULT_LIMIT, LARGE_LIMITS, PAST_END_MARGIN, linked_offsets, v4_format_pages, v4_pages
-from .search_rows import search_rows
-
-if TYPE_CHECKING:
-    from . import search
+from .search_part import SearchPart
 
 Output = tuple[str, bytes | str]
 
@@ -75,7 +65,7 @@ def parts(ctx: BuildContext) -> list[Part]:
             key = deps.key(name, len(ordered), *digests[first:last], browsable_template if fmt == "api" else b"")
             out.append(Part(name, partial(data.list_pages, kind, fmt, limit, pages, ordered[first:last],
                                           len(ordered)), key))
-    out.extend(_SearchParts(ctx).parts())
+    out.extend(SearchPart(ctx).parts())
     out.append(Part("api/v4/search/browsable", partial(_search_browsable, base), deps.key(browsable_template)))
     out.extend(_V3Parts(snap, deps).parts())
     return out
@@ -190,163 +180,6 @@ class _V4Data:
             for offset in offsets:
                 yield layout.v4_page(kind, limit, offset, fmt), v4.page_body(
                     url, bodies[offset - start:offset - start + limit], limit, offset, fmt, count)
-
-
-class _SearchParts:
-    """`/api/v4/search/?q=`: the vocabulary's answers, in one part.
-
-    A term's answer depends only on the rows that match it (and their order), so when few rows
-    changed since the last build, only the terms that a changed row matches, before or after
-    the change, are answered again; the others are taken over (`Unchanged`). The rows of the
-    live tree's answers are kept in the build state's memo to tell which changed.
-
-    The index is built by the worker that runs the part, when some term needs answering: only
-    that process holds it (a third of a gigabyte at 100,000 packages). The part is claimed
-    first, so the others share out the rest of the build meanwhile."""
-
-    def __init__(self, ctx: BuildContext) -> None:
-        self.ctx = ctx
-        self.snap = ctx.snapshot
-        self.index: search.SearchIndex | None = None
-        self.groups: list[list[str]] = []
-        self.fresh: set[str] | None = None  # terms to answer again (None: all)
-        self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
-
-    @cached_property
-    def rows(self) -> list[SearchRow]:
-        return search_rows(self.snap)
-
-    @cached_property
-    def digests(self) -> list[bytes]:
-        return [digest(orjson.dumps(r)) for r in self.rows]
-
-    def _memo(self) -> dict:
-        return {"code": self.ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
-                "digests": [d.hex() for d in self.digests], "rows": _pack_rows(self.rows)}
-
-    def parts(self) -> list[Part]:
-        deps = self.ctx.deps
-        return [Part("api/v4/search", self.files, deps.key("search", deps.snapshot_digest), early=True)]
-
-    def _plan(self) -> None:
-        """The terms, in groups; which to answer again, which to patch (when the memo tells)."""
-        from . import search  # imported here, in the worker: the parent never loads numpy
-
-        if self.groups:
-            return
-        terms = sorted(search.vocabulary(self.snap, self.rows))
-        groups: dict[str, list[str]] = {}
-        for term in terms:
-            groups.setdefault(search.sharing_key(term), []).append(term)
-        self.groups = [group for _, group in sorted(groups.items())]
-        changed = self._changed_rows()
-        if changed is not None:
-            live = self.ctx.previous.live.files
-            self.fresh = {t for t in terms if layout.search_term_file(t) not in live}
-            # A row that changed in shown fields only ranks as before: its answers are the old ones
-            # with its new body. Any other change: the terms it matches, before or after, are answered.
-            shown_only = [(old, new) for old, new in changed if old and new and search.same_ranking(old, new)]
-            others = [row for pair in changed if pair not in shown_only for row in pair if row]
-            self.fresh |= search.terms_matching(terms, others)
-            for old, new in shown_only:
-                self._patch(search.terms_matching(terms, [new]) - self.fresh, old, new)
-        if self.fresh is None or self.fresh:
-            self._index()
-
-    def _patch(self, terms: set[str], old: SearchRow, new: SearchRow) -> None:
-        """Put a row's new body in the live answers that show it (or answer them again)."""
-        from . import search  # imported here, in the worker: the parent never loads numpy
-
-        before, after = search.row_body(old), search.row_body(new)
-        root, live = self.ctx.settings.output_dir, self.ctx.previous.live.files
-        for term in terms:
-            path = layout.search_term_file(term)
-            body = self.patched.get(term)
-            if body is None:
-                body = _read_if_unchanged(os.path.join(root, path), live[path].size, live[path].mtime)
-                if body is None:
-                    self.fresh.add(term)  # type: ignore[union-attr]
-                    continue
-            if before in body:
-                self.patched[term] = body.replace(before, after)
-
-    def _changed_rows(self) -> list[tuple[SearchRow | None, SearchRow | None]] | None:
-        """(old, new) versions of the rows that changed since the live tree's answers (None for
-        an added or removed row), or None when that cannot be told (no memo, other code) or too
-        many changed to be worth it."""
-        memo = self.ctx.previous.memo.get("search")
-        if not memo or memo.get("code") != self.ctx.deps.code.hex():
-            return None
-        try:
-            old = {tuple(i): (bytes.fromhex(d), row) for i, d, row in zip(memo["ids"], memo["digests"],
-                                                                           _unpack_lines(memo["rows"]), strict=True)}
-        except (KeyError, TypeError, ValueError, zlib.error):  # a memo this code did not write: answer all
-            return None
-        new = {(r.item_type, r.id): (d, r) for r, d in zip(self.rows, self.digests, strict=True)}
-        changed_ids = sorted(i for i in old.keys() | new.keys() if old.get(i, (None,))[0] != new.get(i, (None,))[0])
-        if len(changed_ids) > max(50, len(self.rows) // 50):
-            return None
-        # The order of the unchanged rows breaks ties: it must be the same as before.
-        moved = set(changed_ids)
-        if [i for i in (tuple(x) for x in memo["ids"]) if i not in moved] != [i for i in new if i not in moved]:
-            return None
-        return [(SearchRow(**orjson.loads(old[i][1])) if i in old else None, new[i][1] if i in new else None)
-                for i in changed_ids]
-
-    def _index(self) -> search.SearchIndex:
-        from . import search  # imported here, in the worker: the parent never loads numpy
-
-        if self.index is None:
-            self.index = search.SearchIndex(self.rows)
-        return self.index
-
-    def files(self) -> Iterator[Output]:
-        from . import search  # imported here, in the worker: the parent never loads numpy
-
-        self._plan()
-        yield layout.v4_search(), b"[]"
-        yield layout.v4_search("json"), b"[]"
-        for group in self.groups:  # answered a group at a time: memory stays small
-            fresh = group if self.fresh is None else [t for t in group if t in self.fresh]
-            answered = search.answers(fresh, self._index()) if fresh else {}
-            for term in group:
-                found = answered.get(term) or self.patched.get(term)
-                yield layout.search_term_file(term), found if found is not None else \
-                    Unchanged(partial(self._answer, term))
-        self.index = None  # the process goes on with other parts: let its memory go to them
-        self.ctx.memo["search"] = self._memo()  # the rows behind these answers, for the next build
-
-    def _answer(self, term: str) -> bytes:
-        return self._index().answer(term)
-
-
-def _pack_rows(rows: list[SearchRow]) -> str:
-    """The rows as lines of JSON (which holds no raw newline), compressed as they are encoded:
-    the memo of 100,000 search rows is 55 MB as it is, 6 MB so, and never held whole."""
-    packer = zlib.compressobj(1)
-    packed = [packer.compress((b"\n" if i else b"") + orjson.dumps(row)) for i, row in enumerate(rows)]
-    packed.append(packer.flush())
-    return base64.b64encode(b"".join(packed)).decode("ascii")
-
-
-def _unpack_lines(packed: str) -> list[str]:
-    text = zlib.decompress(base64.b64decode(packed, validate=True)).decode()
-    return text.split("\n") if text else []
-
-
-def _read_if_unchanged(path: str, size: int, mtime: int) -> bytes | None:
-    """A file's bytes if it still has the size and mtime recorded for it, else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            return None
-        return os.read(fd, size)
-    finally:
-        os.close(fd)
 
 
 def _search_browsable(base: str) -> Iterator[Output]:

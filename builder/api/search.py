@@ -40,6 +40,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import emoji
 import numpy as np
@@ -587,6 +588,16 @@ class SearchIndex:
         docs = self.docs
         return b"[" + b",".join([docs[p].body for p in self._top(q).tolist()]) + b"]"
 
+    def answer_rows(self, q: str) -> Answer:
+        """The JSON body of `/api/v4/search/?q=`, and the places in `rows` of the rows it shows."""
+        docs, top = self.docs, self._top(q).tolist()
+        return Answer(b"[" + b",".join([docs[p].body for p in top]) + b"]", [self.rownum[p] for p in top])
+
+
+class Answer(NamedTuple):
+    body: bytes
+    rows: list[int]  # the places of its rows in the index's `rows`, in the answer's order
+
 
 # Which texts give vocabulary terms. Whole titles and slugs and the lower-cased words of titles
 # and slugs are the issue's requirement; the words of descriptions and participants would
@@ -676,11 +687,11 @@ def sharing_key(term: str) -> str:
     return " ".join(TRIGRAM_WORD_RE.findall(term.lower()))
 
 
-def answers(terms: Iterable[str], index: SearchIndex) -> dict[str, bytes]:
+def answers(terms: Iterable[str], index: SearchIndex) -> dict[str, Answer]:
     """term -> its answer, each distinct answer computed once (in sharing key order)."""
     terms = list(terms)
     first: dict[str, str] = {}  # answer key -> the term its answer is computed for
     for term in terms:
         first.setdefault(answer_key(term), term)
-    cache = {key: index.answer(first[key]) for key in sorted(first, key=lambda k: (sharing_key(k), k))}
+    cache = {key: index.answer_rows(first[key]) for key in sorted(first, key=lambda k: (sharing_key(k), k))}
     return {term: cache[answer_key(term)] for term in terms}

@@ -138,13 +138,18 @@ def test_every_term_as_brute_force(snap: Snapshot, weights: str) -> None:
     queries = _queries(snap, rows)
     assert len(queries) > 500
     got = search.answers(queries, index)  # as the build asks: its order, shared trigram sides
-    wrong = [q for q in queries if got[q] != naive_answer(prepared, q)]
+    wrong = [q for q in queries if got[q].body != naive_answer(prepared, q)]
     assert not wrong, f"{len(wrong)} of {len(queries)} answers differ, e.g. {wrong[:10]}"
+    # The rows each answer shows are told by their places in `rows`, in order.
+    shown = [q for q in queries if got[q].rows]
+    assert len(shown) > 500
+    for q in shown:
+        assert b"[" + b",".join(search.row_body(rows[i]) for i in got[q].rows) + b"]" == got[q].body
     # One query at a time, on a fresh index, and `query` gives the rows `answer` writes, in order.
     fresh = search.SearchIndex(rows)
     for q in queries[::7]:
-        assert fresh.answer(q) == got[q]
-        assert b"[" + b",".join(d.body for d in fresh.query(q)) + b"]" == got[q]
+        assert fresh.answer(q) == got[q].body
+        assert b"[" + b",".join(d.body for d in fresh.query(q)) + b"]" == got[q].body
 
 
 def test_naive_reference_finds_something(snap: Snapshot) -> None:

@@ -21,7 +21,7 @@ def rows_and_terms(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Searc
 
 
 def _answers(rows: list[SearchRow], terms: list[str]) -> dict[str, bytes]:
-    return search.answers(terms, search.SearchIndex(rows))
+    return {t: a.body for t, a in search.answers(terms, search.SearchIndex(rows)).items()}
 
 
 @pytest.mark.parametrize("change", ["removed", "stars", "title", "weight", "description"])

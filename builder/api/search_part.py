@@ -1,0 +1,198 @@
+"""The search answers' part: `/api/v4/search/?q=<term>` for every term of the vocabulary.
+
+A term's answer depends only on the rows that match it (and their order), so when few rows
+changed since the last build, only the terms that a changed row matches, before or after the
+change, are answered again; the others are taken over (`Unchanged`). A row that changed in
+shown fields only (not in how it matches or ranks) is put in the live answers that show it.
+
+The build state's memo tells what the live tree's answers were made from: the search rows,
+their digests, and for each term the rows its answer shows (`Shown`).
+
+The index is built by the worker that runs the part, when some term needs answering: only
+that process holds it (a third of a gigabyte at 100,000 packages). The part is claimed first,
+so the others share out the rest of the build meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator
+from functools import cached_property, partial
+from typing import TYPE_CHECKING
+
+import orjson
+
+from ..build import BuildContext, Part
+from ..deps import digest
+from ..model import SearchRow
+from ..output import Unchanged
+from . import layout
+from .search_rows import search_rows
+
+if TYPE_CHECKING:  # imported in the worker that runs the part: the parent never loads numpy
+    from . import search
+    from .search_memo import Shown
+
+Output = tuple[str, bytes | str]
+RowId = tuple[str, int]
+
+
+class SearchPart:
+    """Plans and yields the search answers: all of them, or those a change touches (see above)."""
+
+    def __init__(self, ctx: BuildContext) -> None:
+        self.ctx = ctx
+        self.snap = ctx.snapshot
+        self.index: search.SearchIndex | None = None
+        self.groups: list[list[str]] = []
+        self.fresh: set[str] | None = None  # terms to answer again (None: all)
+        self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
+        self.shown: Shown | None = None  # the live answers' rows, at their places in self.rows
+
+    @cached_property
+    def rows(self) -> list[SearchRow]:
+        return search_rows(self.snap)
+
+    @cached_property
+    def digests(self) -> list[bytes]:
+        return [digest(orjson.dumps(r)) for r in self.rows]
+
+    def _memo(self, shown: Shown) -> dict:
+        from . import search_memo
+
+        return {"code": self.ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
+                "digests": [d.hex() for d in self.digests], "rows": search_memo.pack_rows(self.rows),
+                "shown": shown.pack()}
+
+    def parts(self) -> list[Part]:
+        deps = self.ctx.deps
+        return [Part("api/v4/search", self.files, deps.key("search", deps.snapshot_digest), early=True)]
+
+    def _plan(self) -> None:
+        """The terms, in groups; which to answer again, which to patch (when the memo tells)."""
+        from . import search
+
+        if self.groups:
+            return
+        terms = sorted(search.vocabulary(self.snap, self.rows))
+        groups: dict[str, list[str]] = {}
+        for term in terms:
+            groups.setdefault(search.sharing_key(term), []).append(term)
+        self.groups = [group for _, group in sorted(groups.items())]
+        changed = self._changed_rows()
+        if changed is not None:
+            shown, live = self.shown, self.ctx.previous.live.files
+            assert shown is not None
+            self.fresh = {t for t in terms if t not in shown or layout.search_term_file(t) not in live}
+            # A row that changed in shown fields only ranks as before: the answers that show it
+            # are the old ones with its new body. Any other change: the terms it matches, before
+            # or after, are answered again.
+            shown_only = [(old, new) for old, new in changed if old and new and search.same_ranking(old, new)]
+            others = [row for pair in changed if pair not in shown_only for row in pair if row]
+            self.fresh |= search.terms_matching(terms, others)
+            if shown_only:
+                place = {(r.item_type, r.id): i for i, r in enumerate(self.rows)}
+                for old, new in shown_only:
+                    self._patch(shown.showing(place[new.item_type, new.id]) - self.fresh, old, new)
+        if self.fresh is None or self.fresh:
+            self._index()
+
+    def _patch(self, terms: set[str], old: SearchRow, new: SearchRow) -> None:
+        """Put a row's new body in the live answers that show it (or answer them again)."""
+        from . import search
+
+        before, after = search.row_body(old), search.row_body(new)
+        root, live = self.ctx.settings.output_dir, self.ctx.previous.live.files
+        for term in terms:
+            path = layout.search_term_file(term)
+            body = self.patched.get(term)
+            if body is None:
+                body = _read_if_unchanged(os.path.join(root, path), live[path].size, live[path].mtime)
+            if body is None or before not in body:  # touched behind the build's back: answer it
+                self.fresh.add(term)  # type: ignore[union-attr]
+                self.patched.pop(term, None)
+                continue
+            self.patched[term] = body.replace(before, after)
+
+    def _changed_rows(self) -> list[tuple[SearchRow | None, SearchRow | None]] | None:
+        """(old, new) versions of the rows that changed since the live tree's answers (None for
+        an added or removed row), or None when that cannot be told (no memo, other code) or too
+        many changed to be worth it. Sets `shown` from the memo, at the rows' new places."""
+        from .search_memo import Shown, unpack_lines
+
+        memo = self.ctx.previous.memo.get("search")
+        if not memo or memo.get("code") != self.ctx.deps.code.hex():
+            return None
+        try:
+            old_ids = [tuple(i) for i in memo["ids"]]
+            old = {i: (bytes.fromhex(d), row) for i, d, row in zip(old_ids, memo["digests"],
+                                                                  unpack_lines(memo["rows"]), strict=True)}
+            shown = Shown.unpack(memo["shown"])
+        except (KeyError, TypeError, ValueError, zlib.error):  # a memo this code did not write: answer all
+            return None
+        new = {(r.item_type, r.id): (d, r) for r, d in zip(self.rows, self.digests, strict=True)}
+        changed_ids = sorted(i for i in old.keys() | new.keys() if old.get(i, (None,))[0] != new.get(i, (None,))[0])
+        if len(changed_ids) > max(50, len(self.rows) // 50):
+            return None
+        # The order of the unchanged rows breaks ties: it must be the same as before.
+        moved = set(changed_ids)
+        if [i for i in old_ids if i not in moved] != [i for i in new if i not in moved]:
+            return None
+        # A removed row is shown by no answer kept as it is (the terms it matched are answered again).
+        place = {i: n for n, i in enumerate(new)}
+        try:
+            self.shown = shown.moved([place.get(i, 0) for i in old_ids])
+        except ValueError:
+            return None
+        return [(SearchRow(**orjson.loads(old[i][1])) if i in old else None, new[i][1] if i in new else None)
+                for i in changed_ids]
+
+    def _index(self) -> search.SearchIndex:
+        from . import search
+
+        if self.index is None:
+            self.index = search.SearchIndex(self.rows)
+        return self.index
+
+    def files(self) -> Iterator[Output]:
+        from . import search
+        from .search_memo import ShownBuilder
+
+        self._plan()
+        yield layout.v4_search(), b"[]"
+        yield layout.v4_search("json"), b"[]"
+        shown = ShownBuilder()
+        for group in self.groups:  # answered a group at a time: memory stays small
+            fresh = group if self.fresh is None else [t for t in group if t in self.fresh]
+            answered = search.answers(fresh, self._index()) if fresh else {}
+            for term in group:
+                path, found = layout.search_term_file(term), answered.get(term)
+                if found is not None:
+                    shown.add(term, found.rows)
+                    yield path, found.body
+                    continue
+                assert self.shown is not None
+                shown.add(term, self.shown.of(term))
+                patched = self.patched.get(term)
+                yield path, patched if patched is not None else Unchanged(partial(self._answer, term))
+        self.index = None  # the process goes on with other parts: let its memory go to them
+        self.ctx.memo["search"] = self._memo(shown.done())  # what these answers show, for the next build
+
+    def _answer(self, term: str) -> bytes:
+        return self._index().answer(term)
+
+
+def _read_if_unchanged(path: str, size: int, mtime: int) -> bytes | None:
+    """A file's bytes if it still has the size and mtime recorded for it, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return None
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
