@@ -16,6 +16,7 @@ import jinja2
 import orjson
 from markupsafe import Markup, escape
 
+from ..templating import bytecode_cache
 from .paging import drf_next, drf_previous
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -49,8 +50,9 @@ class PageLink:
 
 
 def _env(templates_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir)), autoescape=True,
-                              keep_trailing_newline=True, auto_reload=False)  # as pages.site's
+    options = {"autoescape": True, "keep_trailing_newline": True}
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir)), auto_reload=False,  # as pages.site's
+                              bytecode_cache=bytecode_cache(**options), **options)
 
 
 def pretty_json(data: Any) -> str:

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from ..model import Category, Grid, Package, Snapshot
 from ..settings import Settings
+from ..templating import bytecode_cache
 from . import format as fmt
 
 CSS_FILE = "site.css"
@@ -130,8 +131,9 @@ class Site:
     def env(self) -> Environment:
         # auto_reload off: a build's templates do not change while it runs (and a build makes its
         # own environment), so no page render looks up each template's mtime again.
-        env = Environment(loader=FileSystemLoader(self.settings.templates_dir), autoescape=True,
-                          trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined, auto_reload=False)
+        options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "undefined": StrictUndefined}
+        env = Environment(loader=FileSystemLoader(self.settings.templates_dir), auto_reload=False,
+                          bytecode_cache=bytecode_cache(**options), **options)
         env.filters.update(date=fmt.date, number=fmt.number, iso_date=fmt.iso_date, href=self.href)
         env.globals.update(site=self.info, chrome_header=self.chrome_header, chrome_footer=self.chrome_footer)
         return env

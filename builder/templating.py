@@ -1,0 +1,20 @@
+"""What the build's Jinja environments share: a cache of compiled templates between builds."""
+
+from __future__ import annotations
+
+import hashlib
+
+import jinja2
+
+
+def bytecode_cache(**options: object) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds, so a build compiles only the templates that
+    changed (compiling them all is a tenth of a second in every worker). They are kept in
+    Jinja's own per-user folder, which it checks is private (None where it cannot tell). A
+    compiled template depends on the environment's options and Jinja's version, which Jinja's
+    own key (the template's file name and source) leaves out: they name the files here."""
+    tag = hashlib.sha256(repr((jinja2.__version__, sorted(options.items()))).encode()).hexdigest()[:16]
+    try:
+        return jinja2.FileSystemBytecodeCache(pattern=f"__djangopackages_static_{tag}_%s.cache")
+    except RuntimeError:  # no private temporary folder to be had
+        return None
