@@ -267,8 +267,8 @@ def test_a_damaged_search_memo_makes_the_build_answer_every_term(project: Projec
 
 def _search_memo_answers(site: Path) -> dict[str, bytes]:
     """term -> the answer the state's search memo says the live tree has for it."""
-    from builder.api.search import row_body
     from builder.api.search_memo import Shown, unpack_lines
+    from builder.api.search_text import row_body
     from builder.model import SearchRow
 
     memo = orjson.loads(state_path(site).read_bytes())["memo"]["search"]

@@ -23,7 +23,7 @@ every row (tests/search/test_api_search_bruteforce.py holds it to that):
   A trigram found in many slots is a 0/1 row of a uint8 matrix, a rarer one a list of slots;
   adding up the query's ones gives |A∩B| for every slot. Similarity >= 0.2 is tested in
   integers, 6·|A∩B| >= |A|+|B| (as |A∩B| >= the least passing count, per slot), and
-  similarities are the same float division `_similarity` does;
+  similarities are the same float division `search_text.similarity` does;
 - the answer is the best 20 of the full-text rows (score -(ts_rank + 0.02·weight)) and of the
   first trigram matches, ordered by (score, -similarity, title, row) in one lexsort. The first
   k trigram matches are the first k by position, except within the weight class of the k-th,
@@ -35,38 +35,32 @@ every row (tests/search/test_api_search_bruteforce.py holds it to that):
 
 from __future__ import annotations
 
-import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import emoji
 import numpy as np
-import snowballstemmer
 
 from .. import collector
-from ..model import SearchRow, Snapshot
-from .jsonenc import dumps_v4
+from ..model import SearchRow
+from .search_text import (
+    PREFIX_RE,
+    RANK_WEIGHTS,
+    Hits,
+    answer_key,
+    row_body,
+    row_hits,
+    sharing_key,
+    stem,
+    text_lexemes,
+    trigrams,
+)
 
 LIMIT = 20
 WEIGHT_BOOST = 0.02
 TRIGRAM_THRESHOLD = 0.2  # similarity >= 1/5, tested exactly as 6·|A∩B| >= |A|+|B|
-RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
-PREFIX_RE = re.compile(r"\A[A-Za-z0-9_-]+\Z")
-WORD_RE = re.compile(r"[^\W_]+(?:[-_][^\W_]+)*", re.UNICODE)
-TRIGRAM_WORD_RE = re.compile(r"[^\W_]+")
-HYPHEN_RE = re.compile(r"[-_]")
-# Characters a term may not hold to become a file name on every host.
-UNSAFE_TERM = re.compile(r"[/\\<>:\"|?*%\x00-\x1f]")
-STOP_WORDS = frozenset("""i me my myself we our ours ourselves you your yours yourself yourselves he
-him his himself she her hers herself it its itself they them their theirs themselves what which
-who whom this that these those am is are was were be been being have has had having do does did
-doing a an the and but if or because as until while of at by for with about against between into
-through during before after above below to from up down in out on off over under again further
-then once here there when where why how all any both each few more most other some such no nor
-not only own same so than too very s t can will just don should now""".split())
 # Tuning only (answers do not depend on them): a trigram in more than 1/DENSE of the slots is a
 # matrix row; full-text results of at most SMALL rows are combined in plain Python; FLOORS are
 # the similarities tried, highest first, to narrow many rows tied on score.
@@ -75,84 +69,15 @@ SMALL = 64
 FLOORS = (0.9, 0.75, 0.6, 0.5, 0.4, 0.3, 0.25)
 CACHED = 20_000  # ranked lexemes (and prefixes) kept for the next queries: bounds memory at any size
 
-_stemmer = snowballstemmer.stemmer("english")
-_STEMS: dict[str, str] = {}
-_WORD_LEXEMES: dict[str, tuple[str, ...]] = {}
-_WORD_TRIGRAMS: dict[str, frozenset[str]] = {}
 
-_Hits = tuple[tuple[int, float], ...]  # (position, weight) of a lexeme's occurrences in a row
-# Hits are shared: a (position, weight) pair, and a lexeme's single hit, from a small domain, are
-# each made once per process, not once per row (a third of the index's memory at 100k rows).
-_PAIRS: dict[tuple[int, float], tuple[int, float]] = {}
-_SINGLES: dict[tuple[int, float], _Hits] = {}
-_Posting = tuple[np.ndarray, tuple[_Hits, ...]]  # (row positions ascending, the lexeme's hits in each)
+_Posting = tuple[np.ndarray, tuple[Hits, ...]]  # (row positions ascending, the lexeme's hits in each)
 _NO_POSTING: _Posting = (np.zeros(0, dtype=np.intp), ())
-
-
-def stem(word: str) -> str:
-    """The Snowball English stem, memoised (a build stems each distinct word once)."""
-    found = _STEMS.get(word)
-    if found is None:
-        found = _STEMS[word] = _stemmer.stemWord(word)
-    return found
-
-
-def _word_lexemes(word: str) -> tuple[str, ...]:
-    """The lexemes of one lower-cased word (a hyphenated word, then its parts), memoised."""
-    found = _WORD_LEXEMES.get(word)
-    if found is None:
-        parts = HYPHEN_RE.split(word)
-        tokens = [word] if len(parts) == 1 else [word, *parts]
-        found = _WORD_LEXEMES[word] = tuple("" if t in STOP_WORDS else stem(t) for t in tokens)
-    return found
-
-
-def _lexemes(text: str) -> list[str]:
-    """The lexemes of a text in position order (a hyphenated word, then its parts); '' for a stop word."""
-    out: list[str] = []
-    memo = _WORD_LEXEMES
-    for word in WORD_RE.findall(text.lower()):
-        found = memo.get(word)
-        out += found if found is not None else _word_lexemes(word)
-    return out
 
 
 @dataclass(slots=True)
 class _Doc:
     row: SearchRow
     body: bytes
-
-
-def _index(row: SearchRow) -> dict[str, _Hits]:
-    """lexeme -> its hits in the row. Tuples, not lists: the garbage collector stops tracking
-    them, so millions of hits do not slow down every collection of the build."""
-    positions: dict[str, list[tuple[int, float]]] = {}
-    pairs, singles = _PAIRS, _SINGLES
-    offset = 0
-    for text, label in ((row.title, "A"), (row.slug, "B"), (row.description, "C"),
-                        (row.category, "D"), (row.participants, "D")):
-        if not text:
-            continue
-        lexemes = _lexemes(text)
-        weight = RANK_WEIGHTS[label]
-        for i, lex in enumerate(lexemes, offset + 1):
-            if lex:
-                pair = (i, weight)
-                pair = pairs.setdefault(pair, pair)
-                hits = positions.get(lex)
-                if hits is None:
-                    positions[lex] = [pair]
-                else:
-                    hits.append(pair)
-        offset += len(lexemes)
-    out: dict[str, _Hits] = {}
-    for lex, hits in positions.items():
-        if len(hits) == 1:
-            single = singles.get(hits[0])
-            out[lex] = single if single is not None else singles.setdefault(hits[0], (hits[0],))
-        else:
-            out[lex] = tuple(hits)
-    return out
 
 
 def _rank_term(hits: Sequence[tuple[int, float]]) -> float:
@@ -168,46 +93,9 @@ def _rank_term(hits: Sequence[tuple[int, float]]) -> float:
 _ONE_HIT_RANK = {w: _rank_term([(1, w)]) for w in RANK_WEIGHTS.values()}  # depends on the weight only
 
 
-def _hits_rank(hits: _Hits) -> float:
+def _hits_rank(hits: Hits) -> float:
     """_rank_term, looked up for a single hit (the most common case)."""
     return _ONE_HIT_RANK[hits[0][1]] if len(hits) == 1 else _rank_term(hits)
-
-
-def _trigrams(text: str) -> set[str]:
-    """pg_trgm's trigrams: those of each word, lower-cased, with two spaces before and one after."""
-    grams: set[str] = set()
-    memo = _WORD_TRIGRAMS
-    for word in TRIGRAM_WORD_RE.findall(text.lower()):
-        found = memo.get(word)
-        if found is None:
-            padded = f"  {word} "
-            found = memo[word] = frozenset([padded[i:i + 3] for i in range(len(padded) - 2)])
-        grams |= found
-    return grams
-
-
-def _similarity(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
-    """pg_trgm similarity: |a ∩ b| / |a ∪ b| (the union's size computed from the intersection's).
-    `SearchIndex` does the same division on arrays."""
-    if not a or not b:
-        return 0.0
-    common = len(a & b)
-    return common / (len(a) + len(b) - common)
-
-
-def result(row: SearchRow) -> dict[str, object]:
-    """One row as SearchV3Serializer writes it."""
-    prefix = "/packages/p/" if row.item_type == "package" else "/grids/g/"
-    return {
-        "description": emoji.emojize(row.description), "title": emoji.emojize(row.title),
-        "title_no_prefix": row.title, "slug_no_prefix": row.slug, "clean_title": row.title,
-        "absolute_url": f"{prefix}{row.slug}/", "created": row.created, "modified": row.modified,
-        "weight": row.weight, "item_type": row.item_type, "slug": row.slug, "category": row.category,
-        "repo_watchers": row.repo_watchers, "repo_forks": row.repo_forks,
-        "pypi_downloads": row.pypi_downloads, "score": row.score, "usage": row.usage,
-        "participants": row.participants, "last_committed": row.last_committed,
-        "last_released": row.last_released,
-    }
 
 
 _Ranked = tuple[np.ndarray, np.ndarray]  # (positions ascending, ts_rank at each)
@@ -229,7 +117,7 @@ class _TrigramMatch:
 
 class _Similarity:
     """max(title, slug) similarity to a query's `a` trigrams, of the rows asked for
-    (`similarity[rows]`): the division `_similarity` does, on exact integers in float64. Made
+    (`similarity[rows]`): the division `search_text.similarity` does, on exact integers in float64. Made
     for the few rows a query ranks, not for all of them (at 100,000 packages that pass over
     every row was a fifth of the search answers' time)."""
 
@@ -297,9 +185,9 @@ class SearchIndex:
         # sort (rows stay ascending); no list per lexeme is ever made.
         lex_ids: dict[str, int] = {}
         lex_of, pos_of = array("i"), array("i")
-        hits_of: list[_Hits] = []
+        hits_of: list[Hits] = []
         for pos, doc in enumerate(self.docs):
-            found = _index(doc.row)
+            found = row_hits(doc.row)
             lex_of.extend([lex_ids.setdefault(lex, len(lex_ids)) for lex in found])
             pos_of.extend([pos] * len(found))
             hits_of.extend(found.values())
@@ -333,10 +221,10 @@ class SearchIndex:
         pair_gram, pair_slot, sizes, own_slug = array("i"), array("i"), array("l"), array("l")
         slugs: list[tuple[int, set[str]]] = []
         for pos, doc in enumerate(self.docs):
-            title = _trigrams(doc.row.title)
+            title = trigrams(doc.row.title)
             _add_slot(title, pos, ids, pair_gram, pair_slot, sizes)
             if doc.row.slug.lower() != doc.row.title.lower():
-                grams = _trigrams(doc.row.slug)
+                grams = trigrams(doc.row.slug)
                 if grams != title:
                     slugs.append((pos, grams))
         for pos, grams in slugs:
@@ -399,7 +287,7 @@ class SearchIndex:
         if hi - lo == 1:
             found = self._ranked(lexemes[lo])
         else:
-            merged: dict[int, _Hits] = {}
+            merged: dict[int, Hits] = {}
             for lex in lexemes[lo:hi]:
                 at, hits_of = self.postings[lex]
                 for p, hits in zip(at.tolist(), hits_of, strict=True):
@@ -517,9 +405,9 @@ class SearchIndex:
         q = q.strip()
         if not q or not self.size:
             return _NONE
-        terms = [t for t in _lexemes(q) if t]
+        terms = [t for t in text_lexemes(q) if t]
         stem_ = stem(q.lower()) if len(q) >= 3 and PREFIX_RE.match(q) is not None else ""
-        match = self._trigram_match(_trigrams(q) if len(q) >= 3 else set())
+        match = self._trigram_match(trigrams(q) if len(q) >= 3 else set())
         similarity = match.similarity
         fulltext, rank = self._fulltext(terms, stem_)
         rows, score = fulltext, -(rank + self.boost[fulltext])
@@ -597,94 +485,6 @@ class SearchIndex:
 class Answer(NamedTuple):
     body: bytes
     rows: list[int]  # the places of its rows in the index's `rows`, in the answer's order
-
-
-# Which texts give vocabulary terms. Whole titles and slugs and the lower-cased words of titles
-# and slugs are the issue's requirement; the words of descriptions and participants would
-# add a term per distinct word (thousands of participants' logins) for little use.
-WHOLE_SOURCES = ("title", "slug")
-WORD_SOURCES = ("title", "slug")
-WITH_STEMS = True
-
-
-def vocabulary(snap: Snapshot, rows: Iterable[SearchRow] = ()) -> set[str]:
-    """Every precomputed term: whole titles and slugs of packages and grids (as written and
-    lower-cased), the lower-cased words of their titles and slugs (hyphenated words whole and
-    split) and those words' stems; terms that cannot be file names are left out."""
-    terms: set[str] = {""}
-    for item in (*snap.packages.values(), *snap.grids.values()):
-        terms.update((item.title, item.title.lower(), item.slug))
-    words: set[str] = set()
-    for row in rows:
-        for field in WORD_SOURCES:
-            text = getattr(row, field).lower()
-            words.update(WORD_RE.findall(text))
-            words.update(TRIGRAM_WORD_RE.findall(text))
-    terms |= words
-    if WITH_STEMS:
-        terms.update(stem(w) for w in words)
-    return {t for t in terms if t.strip() == t and not UNSAFE_TERM.search(t) and len(t.encode()) <= 200}
-
-
-def _similar_enough(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> bool:
-    """Trigram similarity >= 0.2, tested exactly: 6·|A∩B| >= |A|+|B|."""
-    return bool(a) and bool(b) and 6 * len(a & b) >= len(a) + len(b)
-
-
-def row_body(row: SearchRow) -> bytes:
-    """A row as it appears in answers."""
-    return dumps_v4(result(row))
-
-
-RANKED_FIELDS = ("item_type", "title", "slug", "description", "category", "participants", "weight")
-
-
-def same_ranking(old: SearchRow, new: SearchRow) -> bool:
-    """Whether two versions of a row match and rank the same for every query (they differ, if
-    at all, in fields answers only show)."""
-    return all(getattr(old, f) == getattr(new, f) for f in RANKED_FIELDS)
-
-
-def _has_prefix(ordered: list[str], stem_: str) -> bool:
-    """Whether a sorted list of lexemes holds one that starts with stem_."""
-    at = bisect_left(ordered, stem_)
-    return at < len(ordered) and ordered[at].startswith(stem_)
-
-
-def terms_matching(terms: Iterable[str], rows: Sequence[SearchRow]) -> set[str]:
-    """The terms that one of `rows` matches (full text, prefix or trigrams), as `SearchIndex`
-    matches them: a term no changed row matches before or after a change keeps its answer."""
-    if not rows:
-        return set()
-    features = []
-    for row in rows:
-        lexemes = set(_index(row))
-        features.append((lexemes, sorted(lexemes), _trigrams(row.title), _trigrams(row.slug)))
-    out: set[str] = set()
-    for term in terms:
-        q = term.strip()
-        if not q:
-            continue
-        words = [t for t in _lexemes(q) if t]
-        stem_ = stem(q.lower()) if len(q) >= 3 and PREFIX_RE.match(q) is not None else ""
-        qgrams = _trigrams(q) if len(q) >= 3 else set()
-        for lexemes, ordered, title_grams, slug_grams in features:
-            if (words and all(w in lexemes for w in words)) or (stem_ and _has_prefix(ordered, stem_)) \
-                    or _similar_enough(qgrams, title_grams) or _similar_enough(qgrams, slug_grams):
-                out.add(term)
-                break
-    return out
-
-
-def answer_key(term: str) -> str:
-    """Terms with the same key have the same answer (matching is case-insensitive for ASCII)."""
-    return term.lower() if term.isascii() else term
-
-
-def sharing_key(term: str) -> str:
-    """Terms with the same sharing key have the same trigrams, so `SearchIndex` reuses the
-    trigram side of one for the next; terms with the same answer key have the same sharing key."""
-    return " ".join(TRIGRAM_WORD_RE.findall(term.lower()))
 
 
 def answers(terms: Iterable[str], index: SearchIndex) -> dict[str, Answer]:

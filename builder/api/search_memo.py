@@ -1,18 +1,19 @@
 """What the search part notes about the live tree's answers, for the next build (see
 builder/api/search_part.py): the rows behind them, packed, and which rows each answer shows.
 
-Imported by the worker that runs the search part, never by the parent: it needs numpy."""
+Imported by the worker that runs the search part, never by the parent."""
 
 from __future__ import annotations
 
 import base64
+import sys
 import zlib
 from array import array
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from itertools import accumulate
 
-import numpy as np
 import orjson
 
 from ..model import SearchRow
@@ -21,13 +22,13 @@ from ..model import SearchRow
 class Shown:
     """For each term, the places (in a list of rows) of the rows its answer shows, in order."""
 
-    def __init__(self, terms: list[str], counts: bytes, places: np.ndarray) -> None:
+    def __init__(self, terms: list[str], counts: bytes, places: array) -> None:
         if len(counts) != len(terms) or sum(counts) != len(places):
             raise ValueError("the counts do not fit the terms and places")
         self.terms = terms
         self.counts = counts
         self.places = places
-        self.starts = np.fromiter(accumulate(counts, initial=0), dtype=np.int64, count=len(counts) + 1)
+        self.starts = list(accumulate(counts, initial=0))
 
     @cached_property
     def _term_index(self) -> dict[str, int]:
@@ -36,24 +37,33 @@ class Shown:
     def __contains__(self, term: str) -> bool:
         return term in self._term_index
 
-    def of(self, term: str) -> np.ndarray:
+    def of(self, term: str) -> array:
         i = self._term_index[term]
         return self.places[self.starts[i]:self.starts[i + 1]]
 
     def showing(self, place: int) -> set[str]:
-        """The terms whose answers show the row at `place`."""
-        entries = np.flatnonzero(self.places == place)
-        return {self.terms[t] for t in (np.searchsorted(self.starts, entries, "right") - 1).tolist()}
+        """The terms whose answers show the row at `place` (a scan of the places in C, not a map
+        of every place: a build asks for a few rows, if any)."""
+        out: set[str] = set()
+        at = -1
+        while True:
+            try:
+                at = self.places.index(place, at + 1)
+            except ValueError:
+                return out
+            out.add(self.terms[bisect_right(self.starts, at) - 1])
 
     def moved(self, new_place: Sequence[int]) -> Shown:
         """The same answers, with the row at place p now at new_place[p]."""
-        if len(self.places) and int(self.places.max()) >= len(new_place):
+        if self.places and max(self.places) >= len(new_place):
             raise ValueError("a place beyond the rows")
-        return Shown(self.terms, self.counts, np.asarray(new_place, dtype=np.uint32)[self.places])
+        if list(new_place) == list(range(len(new_place))):
+            return self
+        return Shown(self.terms, self.counts, array("I", map(new_place.__getitem__, self.places)))
 
     def pack(self) -> dict:
         return {"terms": self.terms, "counts": base64.b64encode(self.counts).decode("ascii"),
-                "places": base64.b64encode(zlib.compress(self.places.astype("<u4").tobytes(), 1)).decode("ascii")}
+                "places": base64.b64encode(zlib.compress(_little_endian(self.places), 1)).decode("ascii")}
 
     @classmethod
     def unpack(cls, packed: dict) -> Shown:
@@ -61,11 +71,21 @@ class Shown:
         terms = packed["terms"]
         if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
             raise TypeError("terms are not a list of strings")
-        places = zlib.decompress(base64.b64decode(packed["places"], validate=True))
-        if len(places) % 4:
+        raw = zlib.decompress(base64.b64decode(packed["places"], validate=True))
+        if len(raw) % 4:
             raise ValueError("places are not 4-byte numbers")
-        counts = base64.b64decode(packed["counts"], validate=True)
-        return cls(terms, counts, np.frombuffer(places, dtype="<u4").astype(np.uint32))
+        places = array("I")
+        places.frombytes(raw)
+        if sys.byteorder == "big":
+            places.byteswap()
+        return cls(terms, base64.b64decode(packed["counts"], validate=True), places)
+
+
+def _little_endian(places: array) -> bytes:
+    if sys.byteorder == "big":
+        places = array("I", places)
+        places.byteswap()
+    return places.tobytes()
 
 
 class ShownBuilder:
@@ -76,13 +96,14 @@ class ShownBuilder:
         self.counts = bytearray()
         self.places = array("I")
 
-    def add(self, term: str, places: Sequence[int]) -> None:
+    def add(self, term: str, places: Iterable[int]) -> None:
         self.terms.append(term)
-        self.counts.append(len(places))
+        before = len(self.places)
         self.places.extend(places)
+        self.counts.append(len(self.places) - before)
 
     def done(self) -> Shown:
-        return Shown(self.terms, bytes(self.counts), np.frombuffer(self.places, dtype=np.uint32))
+        return Shown(self.terms, bytes(self.counts), self.places)
 
 
 def pack_rows(rows: list[SearchRow]) -> str:

@@ -49,6 +49,7 @@ class SearchPart:
         self.fresh: set[str] | None = None  # terms to answer again (None: all)
         self.patched: dict[str, bytes] = {}  # term -> its live answer with changed rows' new bodies
         self.shown: Shown | None = None  # the live answers' rows, at their places in self.rows
+        self.vocabulary_key = ""  # search_text.vocabulary_key of this build's rows
 
     @cached_property
     def rows(self) -> list[SearchRow]:
@@ -63,7 +64,7 @@ class SearchPart:
 
         return {"code": self.ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
                 "digests": [d.hex() for d in self.digests], "rows": search_memo.pack_rows(self.rows),
-                "shown": shown.pack()}
+                "shown": shown.pack(), "vocabulary": self.vocabulary_key}
 
     def parts(self) -> list[Part]:
         deps = self.ctx.deps
@@ -71,26 +72,35 @@ class SearchPart:
 
     def _plan(self) -> None:
         """The terms, in groups; which to answer again, which to patch (when the memo tells)."""
-        from . import search
+        from . import search_text
 
         if self.groups:
             return
-        terms = sorted(search.vocabulary(self.snap, self.rows))
-        groups: dict[str, list[str]] = {}
-        for term in terms:
-            groups.setdefault(search.sharing_key(term), []).append(term)
-        self.groups = [group for _, group in sorted(groups.items())]
         changed = self._changed_rows()
-        if changed is not None:
-            shown, live = self.shown, self.ctx.previous.live.files
+        self.vocabulary_key = search_text.vocabulary_key(self.snap, self.rows)
+        shown = self.shown
+        if changed is not None and self.vocabulary_key == self.ctx.previous.memo["search"].get("vocabulary"):
+            # The same terms as the live tree's, whose files it has: the memo lists them in order.
             assert shown is not None
-            self.fresh = {t for t in terms if t not in shown or layout.search_term_file(t) not in live}
+            terms, self.groups, self.fresh = shown.terms, [shown.terms], set()
+        else:
+            terms = sorted(search_text.vocabulary(self.snap, self.rows))
+            groups: dict[str, list[str]] = {}
+            for term in terms:
+                groups.setdefault(search_text.sharing_key(term), []).append(term)
+            self.groups = [group for _, group in sorted(groups.items())]
+            if changed is not None:
+                assert shown is not None
+                live = self.ctx.previous.live.files
+                self.fresh = {t for t in terms if t not in shown or layout.search_term_file(t) not in live}
+        if changed is not None:
+            assert self.fresh is not None and shown is not None
             # A row that changed in shown fields only ranks as before: the answers that show it
             # are the old ones with its new body. Any other change: the terms it matches, before
             # or after, are answered again.
-            shown_only = [(old, new) for old, new in changed if old and new and search.same_ranking(old, new)]
+            shown_only = [(old, new) for old, new in changed if old and new and search_text.same_ranking(old, new)]
             others = [row for pair in changed if pair not in shown_only for row in pair if row]
-            self.fresh |= search.terms_matching(terms, others)
+            self.fresh |= search_text.terms_matching(terms, others)
             if shown_only:
                 place = {(r.item_type, r.id): i for i, r in enumerate(self.rows)}
                 for old, new in shown_only:
@@ -100,9 +110,9 @@ class SearchPart:
 
     def _patch(self, terms: set[str], old: SearchRow, new: SearchRow) -> None:
         """Put a row's new body in the live answers that show it (or answer them again)."""
-        from . import search
+        from . import search_text
 
-        before, after = search.row_body(old), search.row_body(new)
+        before, after = search_text.row_body(old), search_text.row_body(new)
         root, live = self.ctx.settings.output_dir, self.ctx.previous.live.files
         for term in terms:
             path = layout.search_term_file(term)
@@ -156,7 +166,6 @@ class SearchPart:
         return self.index
 
     def files(self) -> Iterator[Output]:
-        from . import search
         from .search_memo import ShownBuilder
 
         self._plan()
@@ -165,7 +174,7 @@ class SearchPart:
         shown = ShownBuilder()
         for group in self.groups:  # answered a group at a time: memory stays small
             fresh = group if self.fresh is None else [t for t in group if t in self.fresh]
-            answered = search.answers(fresh, self._index()) if fresh else {}
+            answered = self._answers(fresh) if fresh else {}
             for term in group:
                 path, found = layout.search_term_file(term), answered.get(term)
                 if found is not None:
@@ -178,6 +187,11 @@ class SearchPart:
                 yield path, patched if patched is not None else Unchanged(partial(self._answer, term))
         self.index = None  # the process goes on with other parts: let its memory go to them
         self.ctx.memo["search"] = self._memo(shown.done())  # what these answers show, for the next build
+
+    def _answers(self, terms: list[str]) -> dict[str, search.Answer]:
+        from . import search
+
+        return search.answers(terms, self._index())
 
     def _answer(self, term: str) -> bytes:
         return self._index().answer(term)

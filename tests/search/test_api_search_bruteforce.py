@@ -17,10 +17,11 @@ from fractions import Fraction
 import pytest
 
 from bench.generate import generate_snapshot
-from builder.api import search
+from builder.api import search, search_text
 from builder.api.jsonenc import dumps_v4
-from builder.api.search import PREFIX_RE, _lexemes, _rank_term, _trigrams, result, stem
+from builder.api.search import _rank_term
 from builder.api.search_rows import search_rows
+from builder.api.search_text import PREFIX_RE, result, stem, text_lexemes, trigrams
 from builder.model import SearchRow, Snapshot
 from builder.snapshot import load_snapshot
 
@@ -48,12 +49,12 @@ def _prepare(rows: list[SearchRow]) -> list[_Row]:
             text = getattr(row, field)
             if not text:
                 continue
-            lexemes = _lexemes(text)
+            lexemes = text_lexemes(text)
             for i, lex in enumerate(lexemes, 1):
                 if lex:  # a stop word keeps its position but is no lexeme
                     hits[lex].append((offset + i, weight))
             offset += len(lexemes)
-        out.append(_Row(row, n, dict(hits), _trigrams(row.title), _trigrams(row.slug), dumps_v4(result(row))))
+        out.append(_Row(row, n, dict(hits), trigrams(row.title), trigrams(row.slug), dumps_v4(result(row))))
     return out
 
 
@@ -73,9 +74,9 @@ def naive_answer(prepared: list[_Row], q: str) -> bytes:
     q = q.strip()
     if not q:
         return b"[]"
-    terms = [t for t in _lexemes(q) if t]
+    terms = [t for t in text_lexemes(q) if t]
     stem_ = stem(q.lower()) if len(q) >= 3 and PREFIX_RE.match(q) else ""
-    qgrams = _trigrams(q) if len(q) >= 3 else set()
+    qgrams = trigrams(q) if len(q) >= 3 else set()
     keys = []
     for r in prepared:
         matched, rank = False, 0.0
@@ -113,7 +114,7 @@ def _queries(snap: Snapshot, rows: list[SearchRow]) -> list[str]:
     extra = ["", "   ", "dj", "DJ", "ünïcode", "日本語", "django rest framework", "the", "the and", "rest-framework",
              "  django  ", "django_admin", "admin panel", "xyzzyq", "Django-REST", "api fast", "databse",
              "django django", "---", " ".join(titles[:60]), *misspelt]
-    return sorted(search.vocabulary(snap, rows)) + extra
+    return sorted(search_text.vocabulary(snap, rows)) + extra
 
 
 def _weighted(rows: list[SearchRow]) -> list[SearchRow]:
@@ -144,7 +145,7 @@ def test_every_term_as_brute_force(snap: Snapshot, weights: str) -> None:
     shown = [q for q in queries if got[q].rows]
     assert len(shown) > 500
     for q in shown:
-        assert b"[" + b",".join(search.row_body(rows[i]) for i in got[q].rows) + b"]" == got[q].body
+        assert b"[" + b",".join(search_text.row_body(rows[i]) for i in got[q].rows) + b"]" == got[q].body
     # One query at a time, on a fresh index, and `query` gives the rows `answer` writes, in order.
     fresh = search.SearchIndex(rows)
     for q in queries[::7]:

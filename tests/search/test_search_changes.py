@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from bench.generate import generate_snapshot
-from builder.api import search
+from builder.api import search, search_text
 from builder.api.search_rows import search_rows
 from builder.model import SearchRow
 
@@ -17,7 +17,7 @@ def rows_and_terms(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Searc
     data = tmp_path_factory.mktemp("search-changes") / "data"
     snap = generate_snapshot(data, 200, 15, seed=77)
     rows = search_rows(snap)
-    return rows, sorted(search.vocabulary(snap, rows))
+    return rows, sorted(search_text.vocabulary(snap, rows))
 
 
 def _answers(rows: list[SearchRow], terms: list[str]) -> dict[str, bytes]:
@@ -41,7 +41,7 @@ def test_terms_no_changed_row_matches_keep_their_answers(rows_and_terms: tuple[l
         }[change]
         changed_rows = rows[:at] + ([new] if new else []) + rows[at + 1:]
         after = _answers(changed_rows, terms)
-        matching = search.terms_matching(terms, [old] + ([new] if new else []))
+        matching = search_text.terms_matching(terms, [old] + ([new] if new else []))
         assert matching, "a row matches at least its own title"
         for term in terms:
             if term not in matching:
