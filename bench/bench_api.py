@@ -23,7 +23,7 @@ for path in (ROOT, ROOT / "bench"):
 
 from generate import generate_snapshot  # noqa: E402
 
-from builder.api.render import parts  # noqa: E402
+from builder.api.render import early_parts, parts  # noqa: E402
 from builder.build import BuildContext  # noqa: E402
 from builder.settings import load_settings  # noqa: E402
 from builder.snapshot import load_snapshot  # noqa: E402
@@ -35,11 +35,9 @@ def measure(data_dir: Path) -> dict[str, tuple[float, int, int]]:
                              base_url="https://djangopackages.org")
     ctx = BuildContext(settings, load_snapshot(data_dir))
     out: dict[str, tuple[float, int, int]] = {}
-    for part in parts(ctx):
+    for part in (*early_parts(ctx), *parts(ctx)):
         name = re.sub(r"/\d+(?=/|$)", "/*", part.name)
         started = time.process_time()
-        if part.prepare:
-            part.prepare()
         files = size = 0
         for _, content in part.run():
             files += 1

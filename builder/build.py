@@ -88,6 +88,12 @@ def stage_modules() -> list[tuple[str, ModuleType]]:
     return [("pages", render_pages), ("api", render_api), ("report", report), ("search", search)]
 
 
+def stage_early_parts(module: ModuleType, ctx: BuildContext) -> list[Part]:
+    """A stage's `early_parts(ctx)`, if it has them: long parts the build may start as soon as the
+    snapshot is loaded, before it finds the other parts' keys. They are not among `parts(ctx)`."""
+    return list(module.early_parts(ctx)) if hasattr(module, "early_parts") else []
+
+
 def stage_parts(name: str, module: ModuleType, ctx: BuildContext) -> list[Part]:
     """A stage's pieces of work: its own `parts(ctx)`, or its whole `render(ctx)` as one piece."""
     if hasattr(module, "parts"):
@@ -109,13 +115,13 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     When nothing the build reads has changed since the last build of the same output folder,
     and that output is intact, nothing is done (unless `force`).
     """
-    started = time.perf_counter()
+    started_at = time.perf_counter()
     inputs = input_fingerprint(settings)
     state = read_state(settings.output_dir, spare=False)
     if not force:
         if state.inputs == inputs and state.output_intact(settings.output_dir):
             stats = WriteStats(files=len(state.files), bytes=state.files.total_size(), reused=len(state.files))
-            return BuildResult(stats, time.perf_counter() - started, settings.output_dir, 0, skipped=True)
+            return BuildResult(stats, time.perf_counter() - started_at, settings.output_dir, 0, skipped=True)
         state.spare = read_spare(settings.output_dir)
     jobs = jobs or default_jobs()
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
@@ -130,35 +136,44 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
             gc.freeze()
         context = BuildContext(settings, snapshot, BuildState() if force else state)
         context.memo[LINES_MEMO] = lines_memo(snapshot)
-        parts: list[Part] = []
-        for name, module in stage_modules():
-            if progress:
-                progress(name)
-            parts.extend(stage_parts(name, module, context))
-        names = [p.name for p in parts]
-        if len(set(names)) != len(names):
-            raise BuildError(f"two parts have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}")
-        with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check) as writer:
+        modules = stage_modules()
+        with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check) as writer, \
+                _Workers(writer, context.memo) as workers:
+            parts: list[Part] = []
+            started: list[Part] = []  # early parts that will run: started now, in a worker of their own
+            for part in (p for _, module in modules for p in stage_early_parts(module, context)):
+                will_run = force or part.key is None or writer.live.parts.get(part.name) != part.key
+                (started if will_run and jobs > 1 else parts).append(part)
+            if started:
+                workers.start(started, 1)
+            for name, module in modules:
+                if progress:
+                    progress(name)
+                parts.extend(stage_parts(name, module, context))
+            names = [p.name for p in (*started, *parts)]
+            if len(set(names)) != len(names):
+                raise BuildError(f"two parts have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}")
             kept_names = set() if force else writer.keep_parts({p.name: p.key for p in parts if p.key is not None})
             to_run = [p for p in parts if p.name not in kept_names]
             to_run.sort(key=lambda p: not p.early)  # stable: the others keep their order
-            ran, kept = tuple(p.name for p in to_run), len(parts) - len(to_run)
+            ran, kept = tuple(p.name for p in (*started, *to_run)), len(parts) - len(to_run)
             # The notes for the next build: the last build's for the parts kept, those of the parts run.
             writer.memo = {**context.previous.memo, **context.memo}
-            if jobs == 1 or len(to_run) < 2:
+            if jobs == 1 or (len(to_run) < 2 and not started):
                 _run_parts(to_run, range(len(to_run)), writer)
                 writer.memo.update(context.memo)
                 jobs = 1
             else:
-                workers = _Workers(to_run, jobs, writer, context.memo)
+                if to_run:
+                    workers.start(to_run, jobs)
                 # The workers have their own copies: the snapshot's memory goes to the results' merge.
-                del snapshot, context, parts, to_run, state
+                del snapshot, context, parts, to_run, started, state
                 workers.finish()
     finally:
         gc.unfreeze()
         if spare_check:
             spare_check.close()
-    return BuildResult(writer.stats, time.perf_counter() - started, settings.output_dir, jobs,
+    return BuildResult(writer.stats, time.perf_counter() - started_at, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
 
 
@@ -208,17 +223,37 @@ def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
 
 
 class _Workers:
-    """Forked workers sharing out the parts and writing into the writer's tree. Each sends the
+    """Forked workers sharing out parts and writing into the writer's tree. Each sends the
     record of every part it ran as soon as it is done, which `finish` merges into the writer
-    (so no process ever holds a worker's whole record twice). Once the workers are forked,
-    this process lets go of the parts."""
+    (so no process ever holds a worker's whole record twice). Workers may be started in batches
+    (`start`), each batch sharing out its own parts; once a batch is forked, this process lets
+    go of its parts. A build that fails before `finish` stops them as it leaves the `with`."""
 
-    def __init__(self, parts: list[Part], jobs: int, writer: SiteWriter, notes: dict) -> None:
+    def __init__(self, writer: SiteWriter, notes: dict) -> None:
+        self.writer = writer
+        self.notes = notes
+        self.workers: dict = {}  # the receiving end of each worker's pipe -> its process
+        # Each batch's shared counter, held until the workers are done: freed here, its memory
+        # would be given to the next batch's counter while the first batch's workers still count.
+        self.counters: list = []
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.workers.values():  # none left, unless the build failed before `finish`
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+        self.workers.clear()
+        self.counters.clear()
+
+    def start(self, parts: list[Part], jobs: int) -> None:
         ctx = multiprocessing.get_context("fork")
         counter = ctx.Value("i", 0)
+        self.counters.append(counter)
         job = {"parts": parts}
-        self.writer = writer
-        self.workers: dict = {}  # the receiving end of each worker's pipe -> its process
+        writer, notes = self.writer, self.notes
         for _ in range(jobs):
             receive, send = ctx.Pipe(duplex=False)
 

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,38 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fa
     with pytest.raises(BuildError, match="broken on purpose" if fault == "raises" else "worker died \\(exit code 3\\)"):
         build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True)
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
+
+
+def test_a_build_failing_while_an_early_part_runs_stops_its_worker(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Early parts start in a worker before the others' keys are found; if finding them fails,
+    that worker is stopped (not left writing into a tree being thrown away) and the site stays."""
+    import multiprocessing
+
+    from builder import build as build_module
+    from builder.errors import BuildError
+
+    out = _build(tmp_path, "site", jobs=2)
+    before = {p: p.read_bytes() for p in out.rglob("*.json")}
+
+    def endless() -> object:
+        time.sleep(600)
+        yield "never.json", b"{}"
+
+    monkeypatch.setattr(build_module, "stage_early_parts",
+                        lambda module, ctx: [build_module.Part("early/endless", endless, None)]
+                        if module.__name__ == "builder.api.render" else [])
+
+    def failing(name: str, module: object, ctx: object) -> list:
+        assert [p.name for p in multiprocessing.active_children()], "the early part runs meanwhile"
+        raise BuildError("finding the keys failed on purpose")
+
+    monkeypatch.setattr(build_module, "stage_parts", failing)
+    with pytest.raises(BuildError, match="on purpose"):
+        build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True)
+    assert multiprocessing.active_children() == []
+    assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
+    assert not (out / "never.json").exists()
 
 
 def test_lines_found_sound_are_not_checked_again_but_a_changed_line_is(tmp_path: Path) -> None:

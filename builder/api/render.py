@@ -31,8 +31,14 @@ SEARCH_BROWSABLE = {
 
 def render(ctx: BuildContext) -> Iterator[Output]:
     """All API files, in a fixed order."""
-    for part in parts(ctx):
+    for part in (*early_parts(ctx), *parts(ctx)):
         yield from part.run()
+
+
+def early_parts(ctx: BuildContext) -> list[Part]:
+    """The part a build starts as soon as the snapshot is loaded, before it finds the other
+    parts' keys: the search answers, the longest part (see builder.build)."""
+    return SearchPart(ctx).parts()
 
 
 BUCKETS = 64  # parts per kind of detail file: an entity's bucket is its id % BUCKETS
@@ -40,8 +46,8 @@ MEMO = 6_000  # encoded entities a process keeps for its next parts (bounds memo
 
 
 def parts(ctx: BuildContext) -> list[Part]:
-    """The stage's parts (see builder.build): errors, v4 details by id bucket, v4 lists, browsable
-    details by bucket and lists, search answers by term bucket, v3 details by bucket and lists."""
+    """The stage's parts (see builder.build) but the early one: errors, v4 details by id bucket,
+    v4 lists, browsable details by bucket and lists, v3 details by bucket and lists."""
     snap, deps, base = ctx.snapshot, ctx.deps, ctx.settings.base_url
     data = _V4Data(snap, base)
     browsable_template = deps.templates("api/browsable.html", root=TEMPLATES)
@@ -65,7 +71,6 @@ def parts(ctx: BuildContext) -> list[Part]:
             key = deps.key(name, len(ordered), *digests[first:last], browsable_template if fmt == "api" else b"")
             out.append(Part(name, partial(data.list_pages, kind, fmt, limit, pages, ordered[first:last],
                                           len(ordered)), key))
-    out.extend(SearchPart(ctx).parts())
     out.append(Part("api/v4/search/browsable", partial(_search_browsable, base), deps.key(browsable_template)))
     out.extend(_V3Parts(snap, deps).parts())
     return out
