@@ -47,7 +47,7 @@ class Part:
     name: str
     run: Callable[[], Iterable[Output]]
     key: str | None = None  # digest of everything the outputs are made from; None: always run
-    early: bool = False  # claimed before the others: a long part started last would finish last
+    first: bool = False  # a long part, claimed before the others (claimed last, it would finish last)
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         context.memo[LINES_MEMO] = lines_memo(snapshot)
         modules = stage_modules()
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check) as writer, \
-                _Workers(writer, context.memo) as workers:
+                _Workers(writer, context.memo, jobs) as workers:
             parts: list[Part] = []
             started: list[Part] = []  # early parts that will run: started now, in a worker of their own
             for part in (p for _, module in modules for p in stage_early_parts(module, context)):
@@ -155,7 +155,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
                 raise BuildError(f"two parts have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}")
             kept_names = set() if force else writer.keep_parts({p.name: p.key for p in parts if p.key is not None})
             to_run = [p for p in parts if p.name not in kept_names]
-            to_run.sort(key=lambda p: not p.early)  # stable: the others keep their order
+            to_run.sort(key=lambda p: not p.first)  # stable: the others keep their order
             ran, kept = tuple(p.name for p in (*started, *to_run)), len(parts) - len(to_run)
             # The notes for the next build: the last build's for the parts kept, those of the parts run.
             writer.memo = {**context.previous.memo, **context.memo}
@@ -166,7 +166,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
             else:
                 if to_run:
                     workers.start(to_run, jobs)
-                # The workers have their own copies: the snapshot's memory goes to the results' merge.
+                # The workers have their own copies: the snapshot's memory goes to the results' merge
+                # (once every batch has all its workers, see _Workers).
                 del snapshot, context, parts, to_run, started, state
                 workers.finish()
     finally:
@@ -222,20 +223,34 @@ def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
         yield index
 
 
+@dataclass
+class _Batch:
+    """Parts shared out among some workers through one counter (see `_Workers.start`)."""
+
+    parts: list[Part] | None  # held while more workers may join, then let go
+    counter: Synchronized
+    wanted: int  # workers it is to have
+    workers: int = 0  # workers forked for it so far
+
+
 class _Workers:
     """Forked workers sharing out parts and writing into the writer's tree. Each sends the
     record of every part it ran as soon as it is done, which `finish` merges into the writer
-    (so no process ever holds a worker's whole record twice). Workers may be started in batches
-    (`start`), each batch sharing out its own parts; once a batch is forked, this process lets
-    go of its parts. A build that fails before `finish` stops them as it leaves the `with`."""
+    (so no process ever holds a worker's whole record twice).
 
-    def __init__(self, writer: SiteWriter, notes: dict) -> None:
+    Parts come in batches (`start`), each shared out among its own workers. No more workers run
+    at once than there are jobs: a batch started while an earlier one still runs gets the free
+    ones, and the others as the earlier workers end (so this process holds a batch's parts until
+    it has all its workers). A build that fails before `finish` stops them as it leaves the `with`."""
+
+    def __init__(self, writer: SiteWriter, notes: dict, jobs: int) -> None:
         self.writer = writer
         self.notes = notes
+        self.jobs = jobs
+        self.batches: list[_Batch] = []  # each keeps its counter until the end: freed, its memory
+        # would be given to the next batch's counter while the first batch's workers still count
         self.workers: dict = {}  # the receiving end of each worker's pipe -> its process
-        # Each batch's shared counter, held until the workers are done: freed here, its memory
-        # would be given to the next batch's counter while the first batch's workers still count.
-        self.counters: list = []
+        self.errors: list[str] = []
 
     def __enter__(self) -> _Workers:
         return self
@@ -246,37 +261,50 @@ class _Workers:
                 proc.terminate()
             proc.join()
         self.workers.clear()
-        self.counters.clear()
+        self.batches.clear()
 
-    def start(self, parts: list[Part], jobs: int) -> None:
+    def start(self, parts: list[Part], wanted: int) -> None:
+        """Share `parts` out among up to `wanted` workers, as many now as jobs are free."""
+        counter = multiprocessing.get_context("fork").Value("i", 0)
+        self.batches.append(_Batch(parts, counter, wanted))
+        self._staff()
+
+    def _staff(self) -> None:
+        """Fork workers for the batches short of them, while jobs are free; let go of the parts
+        of a batch that has all its workers (or nothing left to hand out)."""
+        for batch in self.batches:
+            if batch.parts is None:
+                continue
+            while (not self.errors and batch.workers < batch.wanted and len(self.workers) < self.jobs
+                   and batch.counter.value < len(batch.parts)):
+                self._fork(batch)
+            if self.errors or batch.workers >= batch.wanted or batch.counter.value >= len(batch.parts):
+                batch.parts = None
+
+    def _fork(self, batch: _Batch) -> None:
         ctx = multiprocessing.get_context("fork")
-        counter = ctx.Value("i", 0)
-        self.counters.append(counter)
-        job = {"parts": parts}
-        writer, notes = self.writer, self.notes
-        for _ in range(jobs):
-            receive, send = ctx.Pipe(duplex=False)
+        receive, send = ctx.Pipe(duplex=False)
+        writer, notes, todo, counter = self.writer, self.notes, batch.parts, batch.counter
+        assert todo is not None
 
-            def work(send=send) -> None:
-                try:
-                    writer.begin_worker()
-                    todo = job["parts"]
-                    for index in _claimed(counter, len(todo)):
-                        notes.clear()
-                        _run_parts(todo, [index], writer)
-                        send.send(("part", (*writer.take_worker_results(), dict(notes))))
-                    send.send(("done", None))
-                except BaseException as exc:  # reported to the parent, which raises
-                    send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
+        def work() -> None:
+            try:
+                writer.begin_worker()
+                for index in _claimed(counter, len(todo)):
+                    notes.clear()
+                    _run_parts(todo, [index], writer)
+                    send.send(("part", (*writer.take_worker_results(), dict(notes))))
+                send.send(("done", None))
+            except BaseException as exc:  # reported to the parent, which raises
+                send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
 
-            proc = ctx.Process(target=work, daemon=True)
-            proc.start()
-            send.close()  # this process's copy: the pipe ends (EOFError) when the worker dies
-            self.workers[receive] = proc
-        job.clear()
+        proc = ctx.Process(target=work, daemon=True)
+        proc.start()
+        send.close()  # this process's copy: the pipe ends (EOFError) when the worker dies
+        self.workers[receive] = proc
+        batch.workers += 1
 
     def finish(self) -> None:
-        errors = []
         while self.workers:
             for receive in multiprocessing.connection.wait(list(self.workers)):
                 try:
@@ -291,9 +319,10 @@ class _Workers:
                 proc = self.workers.pop(receive)
                 proc.join()
                 if status == "error":
-                    errors.append(payload or f"a build worker died (exit code {proc.exitcode})")
-        if errors:
-            raise BuildError("\n".join(errors))
+                    self.errors.append(payload or f"a build worker died (exit code {proc.exitcode})")
+                self._staff()  # a job is free: a batch short of workers gets one
+        if self.errors:
+            raise BuildError("\n".join(self.errors))
 
 
 def compare_trees(expected: Path, actual: Path) -> list[str]:

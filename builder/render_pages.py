@@ -230,7 +230,8 @@ def parts(ctx: BuildContext) -> list[Part]:
             common.append(deps.content)
         if family.inputs is None:  # one part: its keys are found by the process that runs it
             key = deps.key(family.name, *common, deps.snapshot_digest if family.snapshot else b"")
-            out.append(Part(f"pages/{family.name}", partial(_render_family, site, family), key))
+            # A family that shows the whole snapshot is a long part: claimed first.
+            out.append(Part(f"pages/{family.name}", partial(_render_family, site, family), key, first=family.snapshot))
             continue
         buckets: dict[object, list] = {}
         for k in family.keys(site):

@@ -269,4 +269,4 @@ def parts(ctx: BuildContext) -> list[Part]:
     deps = ctx.deps
     key = deps.key("search", deps.snapshot_digest, deps.templates("search.html", "_header.html", "_footer.html"),
                    deps.static)
-    return [Part("search", lambda: render(ctx), key)]
+    return [Part("search", lambda: render(ctx), key, first=True)]

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,42 @@ def test_a_build_failing_while_an_early_part_runs_stops_its_worker(tmp_path: Pat
     assert multiprocessing.active_children() == []
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
     assert not (out / "never.json").exists()
+
+
+def test_no_more_workers_than_jobs_and_a_batch_gets_the_jobs_freed(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An early part runs in a worker while the other parts start: those get the one free job,
+    then the early part's too once it is done (never three workers on two jobs)."""
+    from builder import build as build_module
+
+    log = tmp_path / "log"
+
+    def timed(name: str, seconds: float) -> Callable[[], Iterator[tuple[str, str]]]:
+        def run() -> Iterator[tuple[str, str]]:
+            start = time.monotonic()
+            time.sleep(seconds)
+            with log.open("a") as f:
+                f.write(f"{os.getpid()} {start} {time.monotonic()} {name}\n")
+            yield f"timed/{name}.txt", name
+        return run
+
+    monkeypatch.setattr(build_module, "stage_early_parts",
+                        lambda module, ctx: [build_module.Part("early", timed("early", 0.4), None)]
+                        if module.__name__ == "builder.api.render" else [])
+    real = build_module.stage_parts
+    late = [build_module.Part(f"late/{i}", timed(f"late-{i}", 0.05), None, first=True) for i in range(16)]
+    monkeypatch.setattr(build_module, "stage_parts",
+                        lambda name, module, ctx: real(name, module, ctx) + (late if name == "report" else []))
+    build(load_settings(data_dir=DATA, output_dir=tmp_path / "site"), jobs=2, force=True)
+
+    runs = [(int(pid), float(start), float(end), name)
+            for pid, start, end, name in (line.split() for line in log.read_text().splitlines())]
+    assert len(runs) == 17
+    (early_pid, early_start, early_end, _), = [r for r in runs if r[3] == "early"]
+    late_pids = {pid for pid, _, _, name in runs if name != "early"}
+    assert early_pid not in late_pids and len(late_pids) == 2  # a second worker joined the late batch
+    during = {pid for pid, start, end, name in runs if name != "early" and start < early_end and end > early_start}
+    assert len(during) == 1, "while the early part ran, one other worker at most"
 
 
 def test_lines_found_sound_are_not_checked_again_but_a_changed_line_is(tmp_path: Path) -> None:

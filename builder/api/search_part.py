@@ -68,7 +68,7 @@ class SearchPart:
 
     def parts(self) -> list[Part]:
         deps = self.ctx.deps
-        return [Part("api/v4/search", self.files, deps.key("search", deps.snapshot_digest), early=True)]
+        return [Part("api/v4/search", self.files, deps.key("search", deps.snapshot_digest), first=True)]
 
     def _plan(self) -> None:
         """The terms, in groups; which to answer again, which to patch (when the memo tells)."""
