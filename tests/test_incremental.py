@@ -302,3 +302,22 @@ def test_the_search_memo_tells_the_rows_of_every_live_answer(project: Project) -
         for term, answer in expected.items():
             assert (project.site / layout.search_term_file(term)).read_bytes() == answer, (n, term)
     assert project.fresh_differences() == []
+
+
+def test_a_touched_answer_that_shows_a_changed_row_is_answered_again(project: Project) -> None:
+    """A row changed in shown fields is patched into the live answers that show it; one of them
+    edited (or removed) behind the build's back is answered afresh instead."""
+    from builder.api import layout
+    from builder.api.search_memo import Shown, unpack_lines
+
+    member = _package_in_a_grid(project.records())
+    memo = orjson.loads(state_path(project.site).read_bytes())["memo"]["search"]
+    place = next(i for i, line in enumerate(unpack_lines(memo["rows"])) if orjson.loads(line)["slug"] == member["slug"])
+    showing = sorted(Shown.unpack(memo["shown"]).showing(place))
+    assert len(showing) >= 2
+    (project.site / layout.search_term_file(showing[0])).write_bytes(b"[]")
+    (project.site / layout.search_term_file(showing[1])).unlink()
+    project.edit(lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(repo_watchers=77_777))
+    assert "api/v4/search" in project.build().parts_ran
+    assert project.fresh_differences() == []
+    assert b"77777" in (project.site / layout.search_term_file(showing[0])).read_bytes()

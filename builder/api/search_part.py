@@ -9,8 +9,8 @@ The build state's memo tells what the live tree's answers were made from: the se
 their digests, and for each term the rows its answer shows (`Shown`).
 
 The index is built by the worker that runs the part, when some term needs answering: only
-that process holds it (a third of a gigabyte at 100,000 packages). The part is claimed first,
-so the others share out the rest of the build meanwhile.
+that process holds it (a third of a gigabyte at 100,000 packages). It is the longest part: an
+early part (see builder.build), started as soon as the snapshot is loaded.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # imported in the worker that runs the part: the parent never
     from .search_memo import Shown
 
 Output = tuple[str, bytes | str]
-RowId = tuple[str, int]
 
 
 class SearchPart:
@@ -118,8 +117,9 @@ class SearchPart:
             path = layout.search_term_file(term)
             body = self.patched.get(term)
             if body is None:
-                body = _read_if_unchanged(os.path.join(root, path), live[path].size, live[path].mtime)
-            if body is None or before not in body:  # touched behind the build's back: answer it
+                recorded = live.stat_of(path)
+                body = None if recorded is None else _read_if_unchanged(os.path.join(root, path), *recorded)
+            if body is None or before not in body:  # missing or touched behind the build's back: answer it
                 self.fresh.add(term)  # type: ignore[union-attr]
                 self.patched.pop(term, None)
                 continue
