@@ -365,20 +365,26 @@ def _load_grids(path: Path, checker: _Checker, lines: dict) -> dict[int, Grid]:
             continue
         features = elements = None
         sound = True
-        if rec["features"] is not None:
-            features = []
-            for i, f in enumerate(rec["features"]):
-                if checker.fields(f, FEATURE, line, entity, f"features[{i}]."):
-                    features.append(Feature(**f))
-                else:
-                    sound = False
-        if rec["elements"] is not None:
-            elements = []
-            for i, e in enumerate(rec["elements"]):
-                if checker.fields(e, ELEMENT, line, entity, f"elements[{i}]."):
-                    elements.append(Element(**share.fields(e, SHARED_ELEMENT)))
-                else:
-                    sound = False
+        if checker.trusted:  # a line found sound before: no field is checked (55,000 cells at 6k)
+            if rec["features"] is not None:
+                features = [Feature(**f) for f in rec["features"]]
+            if rec["elements"] is not None:
+                elements = [Element(**share.fields(e, SHARED_ELEMENT)) for e in rec["elements"]]
+        else:
+            if rec["features"] is not None:
+                features = []
+                for i, f in enumerate(rec["features"]):
+                    if checker.fields(f, FEATURE, line, entity, f"features[{i}]."):
+                        features.append(Feature(**f))
+                    else:
+                        sound = False
+            if rec["elements"] is not None:
+                elements = []
+                for i, e in enumerate(rec["elements"]):
+                    if checker.fields(e, ELEMENT, line, entity, f"elements[{i}]."):
+                        elements.append(Element(**share.fields(e, SHARED_ELEMENT)))
+                    else:
+                        sound = False
         if sound:
             grid = Grid(**{**rec, "features": features, "elements": elements})
             _add_unique(out, grid, line, checker, "grid", lines, digest)
@@ -397,10 +403,13 @@ def _load_packages(path: Path, checker: _Checker, lines: dict) -> dict[int, Pack
             raw = rec["extra"]
             if not checker.fields(raw, EXTRA, line, entity, "extra."):
                 continue
-            releases = []
-            for i, r in enumerate(raw["releases"]):
-                if checker.fields(r, RELEASE, line, entity, f"extra.releases[{i}]."):
-                    releases.append(Release(**share.fields(r, SHARED_RELEASE)))
+            if checker.trusted:  # a line found sound before: no field is checked
+                releases = [Release(**share.fields(r, SHARED_RELEASE)) for r in raw["releases"]]
+            else:
+                releases = []
+                for i, r in enumerate(raw["releases"]):
+                    if checker.fields(r, RELEASE, line, entity, f"extra.releases[{i}]."):
+                        releases.append(Release(**share.fields(r, SHARED_RELEASE)))
             extra = PackageExtra(**{**share.fields(raw, SHARED_EXTRA), "releases": releases})
         rec["participants"] = [share(name) for name in rec["participants"]]
         _add_unique(out, Package(**{**share.fields(rec, SHARED_PACKAGE), "extra": extra}), line, checker, "package",
