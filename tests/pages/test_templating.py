@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
+import pytest
 from jinja2 import Environment, FileSystemLoader
+from jinja2.bccache import Bucket
 
 from builder.templating import bytecode_cache
 
@@ -41,3 +44,13 @@ def test_an_edited_template_is_compiled_again(tmp_path: Path) -> None:
     assert _render(tmp_path, trim_blocks=True) == "[1]\n[2]\n"
     (tmp_path / "t.txt").write_text(SOURCE.replace("[", "("), encoding="utf-8")
     assert _render(tmp_path, trim_blocks=True) == "(1]\n(2]\n"
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_render(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(self: object, f: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Bucket, "write_bytecode", full_disk)
+    (tmp_path / "t.txt").write_text(SOURCE.replace("x", "y"), encoding="utf-8")
+    assert _render(tmp_path, trim_blocks=True, lstrip_blocks=True) == "[1]\n[2]\n"
