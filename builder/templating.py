@@ -9,8 +9,15 @@ from jinja2.bccache import Bucket
 
 
 class _Cache(jinja2.FileSystemBytecodeCache):
-    """Jinja's file cache, but a cache that cannot be written (a full disk, a folder removed
-    meanwhile) leaves the template compiled for this build only: it never fails the build."""
+    """Jinja's file cache, but it never fails the build: a cache file that cannot be read
+    (damaged) is compiled again, one that cannot be written (a full disk, a folder removed
+    meanwhile) leaves the template compiled for this build only."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - whatever a damaged file makes pickle or marshal raise
+            bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
-from jinja2.bccache import Bucket
+from jinja2.bccache import Bucket, bc_magic
 
 from builder.templating import bytecode_cache
 
@@ -54,3 +54,13 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_render(tmp_path: Path,
     monkeypatch.setattr(Bucket, "write_bytecode", full_disk)
     (tmp_path / "t.txt").write_text(SOURCE.replace("x", "y"), encoding="utf-8")
     assert _render(tmp_path, trim_blocks=True, lstrip_blocks=True) == "[1]\n[2]\n"
+
+
+def test_a_damaged_cache_file_is_compiled_again(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text(SOURCE.replace("x", "z"), encoding="utf-8")
+    assert _render(tmp_path, trim_blocks=True) == "[1]\n[2]\n"
+    cache = bytecode_cache(trim_blocks=True)
+    env = Environment(loader=FileSystemLoader(tmp_path), bytecode_cache=cache, trim_blocks=True)
+    bucket = cache.get_bucket(env, "t.txt", str(tmp_path / "t.txt"), SOURCE.replace("x", "z"))
+    Path(cache._get_cache_filename(bucket)).write_bytes(bc_magic + b"\x80 not a pickle")  # noqa: SLF001
+    assert _render(tmp_path, trim_blocks=True) == "[1]\n[2]\n"
