@@ -125,32 +125,37 @@ def test_files_with_the_same_bytes_are_one_file(site: Path) -> None:
     assert by_id.stat().st_nlink == 2
 
 
+@pytest.mark.parametrize("early", [False, True], ids=["part", "early-part"])
 @pytest.mark.parametrize("fault", ["raises", "dies"])
-def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fault: str,
+def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fault: str, early: bool,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """An error in a part run by a worker, or a worker killed outright, fails the build with a
-    message (it does not hang), and the site built before is left as it was."""
+    message (it does not hang), and the site built before is left as it was; the same for an
+    early part (the search answers, started before the others' keys are found)."""
     from builder import build as build_module
     from builder.errors import BuildError
 
     out = _build(tmp_path, "site", jobs=2)
     before = {p: p.read_bytes() for p in out.rglob("*.json")}
-    real = build_module.stage_parts
 
-    def faulty(name: str, module: object, ctx: object) -> list:
-        parts = real(name, module, ctx)
-        if name != "report":
-            return parts
+    def broken() -> object:
+        if fault == "dies":
+            os._exit(3)
+        raise BuildError("report: broken on purpose")
+        yield
 
-        def broken() -> object:
-            if fault == "dies":
-                os._exit(3)
-            raise BuildError("report: broken on purpose")
-            yield
+    if early:
+        real_early = build_module.stage_early_parts
+        monkeypatch.setattr(build_module, "stage_early_parts", lambda module, ctx: [
+            build_module.Part(p.name, broken, None) for p in real_early(module, ctx)])
+    else:
+        real = build_module.stage_parts
 
-        return [build_module.Part(p.name, broken, None) for p in parts]
+        def faulty(name: str, module: object, ctx: object) -> list:
+            parts = real(name, module, ctx)
+            return [build_module.Part(p.name, broken, None) for p in parts] if name == "report" else parts
 
-    monkeypatch.setattr(build_module, "stage_parts", faulty)
+        monkeypatch.setattr(build_module, "stage_parts", faulty)
     with pytest.raises(BuildError, match="broken on purpose" if fault == "raises" else "worker died \\(exit code 3\\)"):
         build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True)
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
