@@ -247,8 +247,9 @@ class _Workers:
         self.writer = writer
         self.notes = notes
         self.jobs = jobs
-        self.batches: list[_Batch] = []  # each keeps its counter until the end: freed, its memory
-        # would be given to the next batch's counter while the first batch's workers still count
+        # Each batch keeps its counter until the end: freed, its shared memory went to the next
+        # batch's counter while the first batch's worker still counted on it (a part was skipped).
+        self.batches: list[_Batch] = []
         self.workers: dict = {}  # the receiving end of each worker's pipe -> its process
         self.errors: list[str] = []
 
