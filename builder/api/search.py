@@ -473,8 +473,7 @@ class SearchIndex:
 
     def answer(self, q: str) -> bytes:
         """The JSON body of `/api/v4/search/?q=`."""
-        docs = self.docs
-        return b"[" + b",".join([docs[p].body for p in self._top(q).tolist()]) + b"]"
+        return self.answer_rows(q).body
 
     def answer_rows(self, q: str) -> Answer:
         """The JSON body of `/api/v4/search/?q=`, and the places in `rows` of the rows it shows."""

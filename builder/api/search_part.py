@@ -55,6 +55,11 @@ class SearchPart:
         return search_rows(self.snap)
 
     @cached_property
+    def place(self) -> dict[tuple[str, int], int]:
+        """(item_type, id) -> the row's place in `rows`."""
+        return {(r.item_type, r.id): i for i, r in enumerate(self.rows)}
+
+    @cached_property
     def digests(self) -> list[bytes]:
         return [digest(orjson.dumps(r)) for r in self.rows]
 
@@ -100,10 +105,8 @@ class SearchPart:
             shown_only = [(old, new) for old, new in changed if old and new and search_text.same_ranking(old, new)]
             others = [row for pair in changed if pair not in shown_only for row in pair if row]
             self.fresh |= search_text.terms_matching(terms, others)
-            if shown_only:
-                place = {(r.item_type, r.id): i for i, r in enumerate(self.rows)}
-                for old, new in shown_only:
-                    self._patch(shown.showing(place[new.item_type, new.id]) - self.fresh, old, new)
+            for old, new in shown_only:
+                self._patch(shown.showing(self.place[new.item_type, new.id]) - self.fresh, old, new)
         if self.fresh is None or self.fresh:
             self._index()
 
@@ -150,9 +153,8 @@ class SearchPart:
         if [i for i in old_ids if i not in moved] != [i for i in new if i not in moved]:
             return None
         # A removed row is shown by no answer kept as it is (the terms it matched are answered again).
-        place = {i: n for n, i in enumerate(new)}
         try:
-            self.shown = shown.moved([place.get(i, 0) for i in old_ids])
+            self.shown = shown.moved([self.place.get(i, 0) for i in old_ids])
         except ValueError:
             return None
         return [(SearchRow(**orjson.loads(old[i][1])) if i in old else None, new[i][1] if i in new else None)
