@@ -88,3 +88,18 @@ def test_days() -> None:
     assert search.days(None) == 0
     assert search.days("1970-01-02T00:00:00-05:00") == 1
     assert search.days("2026-01-07T13:42:43-05:00") == 20460
+
+
+def test_tokens_are_runs_of_isalnum_characters() -> None:
+    """Every code point, between letters: a token boundary exactly where `str.isalnum` says."""
+    text = "".join(f"a{chr(cp)}b " for cp in range(0x110000))
+    expected, current = [], []
+    for ch in text.lower():
+        if ch.isalnum():
+            current.append(ch)
+        elif current:
+            expected.append("".join(current))
+            current = []
+    assert search.tokens(text) == expected
+    words = ["django", "select2", "forms", "widgets", "été", "²"]
+    assert search.tokens("Django-Select2: forms_widgets, ÉTÉ ²") == words
