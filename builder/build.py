@@ -15,7 +15,6 @@ import base64
 import filecmp
 import gc
 import multiprocessing
-import multiprocessing.connection
 import os
 import shutil
 import tempfile
@@ -24,18 +23,21 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from . import collector
 from .deps import Deps, source_digest
 from .errors import BuildError
 from .inputs import input_fingerprint
-from .model import Snapshot
 from .output import BuildState, SiteWriter, SpareCheck, WriteStats, read_spare, read_state
 from .settings import Settings
-from .snapshot import LINE_DIGEST_SIZE, LINE_KINDS, load_snapshot
+
+if TYPE_CHECKING:  # the snapshot's loader and model, and the workers' pipes, are imported when a build runs
+    from multiprocessing.sharedctypes import Synchronized
+
+    from .model import Snapshot
 
 Output = tuple[str, bytes | str]
 
@@ -118,14 +120,16 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     started_at = time.perf_counter()
     inputs = input_fingerprint(settings)
     state = read_state(settings.output_dir, spare=False)
+    jobs = jobs or default_jobs()
     if not force:
-        if state.inputs == inputs and state.output_intact(settings.output_dir):
+        if state.inputs == inputs and state.output_intact(settings.output_dir, jobs):
             stats = WriteStats(files=len(state.files), bytes=state.files.total_size(), reused=len(state.files))
             return BuildResult(stats, time.perf_counter() - started_at, settings.output_dir, 0, skipped=True)
         state.spare = read_spare(settings.output_dir)
-    jobs = jobs or default_jobs()
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
+    from .snapshot import load_snapshot
+
     # With a second core, the spare's files are checked while the snapshot loads.
     spare_check = SpareCheck(settings.output_dir, state) if jobs > 1 and not force else None
     try:
@@ -184,6 +188,8 @@ LINES_MEMO = "lines"  # the state memo's note of the snapshot lines found sound
 def lines_memo(snapshot: Snapshot) -> dict:
     """The digests of the snapshot's lines (all sound, once loaded), by kind, and of the code
     that checked them: the next build of the same output does not check those lines again."""
+    from .snapshot import LINE_KINDS
+
     return {"code": source_digest().hex(), **{
         kind: base64.b64encode(b"".join(sorted(d for _, d in snapshot.line_digests.get(kind, {}).values()))).decode()
         for kind in LINE_KINDS}}
@@ -191,6 +197,8 @@ def lines_memo(snapshot: Snapshot) -> dict:
 
 def known_lines(memo: object) -> dict[str, frozenset[bytes]]:
     """`lines_memo`'s digests, if this very code wrote them (else none)."""
+    from .snapshot import LINE_DIGEST_SIZE, LINE_KINDS
+
     if not isinstance(memo, dict) or memo.get("code") != source_digest().hex():
         return {}
     try:
@@ -306,6 +314,8 @@ class _Workers:
         batch.workers += 1
 
     def finish(self) -> None:
+        import multiprocessing.connection
+
         while self.workers:
             for receive in multiprocessing.connection.wait(list(self.workers)):
                 try:

@@ -17,11 +17,14 @@ import re
 from collections.abc import Iterable
 from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
-from .model import Snapshot
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .model import Snapshot
 
 BUILDER_DIR = Path(__file__).resolve().parent
 

@@ -112,3 +112,69 @@ def test_the_spare_state_is_the_last_live_state_and_is_gone_while_the_spare_chan
     assert not output.spare_state_path(out).exists()
     writer.abort()
     assert read_spare(out) is None and read_state(out).live.files  # the live state stays
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site built once: its live tree is checked, spoiled and restored by the tests below."""
+    out = tmp_path_factory.mktemp("live") / "site"
+    build(load_settings(output_dir=out), jobs=1)
+    return out
+
+
+@pytest.fixture
+def split(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample site is small: check it in two processes all the same."""
+    monkeypatch.setattr(output, "SPLIT_INTACT_AT", 2)
+
+
+def _touched(out: Path, rel: str) -> bool:
+    """Whether the live tree is intact (two processes) with rel's mtime moved; then put back."""
+    path, state = out / rel, read_state(out, spare=False)
+    before = path.stat().st_mtime_ns
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+    try:
+        return state.output_intact(out, jobs=2)
+    finally:
+        os.utime(path, ns=(before, before))
+
+
+def _one_of_each_half(out: Path) -> tuple[str, str]:
+    """A file this process checks and one the forked process checks (neither a hard link to
+    another file, whose mtime would move with it)."""
+    files = [rel for rel, _, _ in read_state(out, spare=False).live.files.sizes_and_mtimes()]
+    here, there = (next(rel for rel in files[start::2] if (out / rel).stat().st_nlink == 1) for start in (0, 1))
+    return here, there
+
+
+@pytest.mark.usefixtures("split")
+def test_the_live_tree_checked_in_two_processes(live: Path) -> None:
+    state = read_state(live, spare=False)
+    assert state.output_intact(live, jobs=2) and state.output_intact(live, jobs=1)
+    here, there = _one_of_each_half(live)
+    assert not _touched(live, here)  # checked by this process
+    assert not _touched(live, there)  # checked by the forked one
+    (live / there).rename(live / "moved-away")
+    try:
+        assert not state.output_intact(live, jobs=2)
+    finally:
+        (live / "moved-away").rename(live / there)
+    assert state.output_intact(live, jobs=2)
+    with pytest.raises(ChildProcessError):  # the forked checker was waited for
+        os.waitpid(-1, os.WNOHANG)
+
+
+@pytest.mark.usefixtures("split")
+def test_a_checker_that_dies_leaves_its_files_to_this_process(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parent, original = os.getpid(), output._not_as_recorded
+
+    def dying(*args: object) -> object:
+        if os.getpid() != parent:
+            os._exit(3)
+        return original(*args)
+
+    monkeypatch.setattr(output, "_not_as_recorded", dying)
+    state = read_state(live, spare=False)
+    _, there = _one_of_each_half(live)
+    assert state.output_intact(live, jobs=2)
+    assert not _touched(live, there)
