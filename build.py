@@ -1,13 +1,14 @@
 """Command line: a thin shell over the `builder` library.
 
     python build.py build          build site/ from data/
-    python build.py serve          preview site/ on 127.0.0.1
+    python build.py serve          preview site/ on 127.0.0.1 (--watch: build again on every edit)
     python build.py crawl          crawl an API v4 into data/
     python build.py import-dump F  import a database dump into data/
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -68,17 +69,51 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1.")
 @click.option("--site", "site_dir", type=PATH, help="Built site to serve (default: site/).")
-def serve(port: int, site_dir: Path | None) -> None:
+@click.option("--watch", is_flag=True,
+              help="Build first, then again whenever the snapshot, templates, static files, content or settings "
+                   "change.")
+@click.option("--data", "data_dir", type=PATH, help="With --watch: snapshot folder to build from (default: data/).")
+@click.option("--settings", "settings_file", type=PATH, help="Settings file (default: site.yml).")
+def serve(port: int, site_dir: Path | None, watch: bool, data_dir: Path | None, settings_file: Path | None) -> None:
     """Preview the built site with netlify.toml's rewrites and headers."""
-    from builder.serve import make_server
+    import threading
 
-    server = make_server(site_dir or load_settings().output_dir, port)
-    click.echo(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)")
+    from builder.serve import make_server
+    from builder.settings import DEFAULT_SETTINGS_FILE
+    from builder.watch import input_signature
+    from builder.watch import watch as watch_inputs
+
+    settings = load_settings(settings_file, data_dir=data_dir, output_dir=site_dir)
+    # Each build runs in a process of its own, as `build` would: a build that fails (bad input)
+    # prints its error and leaves the site being served as it was.
+    command = [sys.executable, str(Path(__file__).resolve()), "build", "--out", str(settings.output_dir)]
+    command += ["--data", str(data_dir)] if data_dir else []
+    command += ["--settings", str(settings_file)] if settings_file else []
+    if watch:
+        subprocess.run(command, check=False)
+    server = make_server(settings.output_dir, port)
+    click.echo(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)"
+               + ("; building again whenever an input changes" if watch else ""))
+    stop = threading.Event()
+
+    def rebuild() -> None:
+        click.echo("An input changed: building ...")
+        if subprocess.run(command, check=False).returncode == 0:
+            server.reload()
+
+    roots = [settings_file or DEFAULT_SETTINGS_FILE, settings.data_dir, settings.templates_dir,
+             settings.static_dir, settings.content_dir]
     try:
-        server.serve_forever()
+        if watch:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            watch_inputs(lambda: input_signature(roots), rebuild, stop)
+        else:
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        if watch:
+            server.shutdown()
         server.server_close()
 
 

@@ -12,11 +12,24 @@ from .api.rules import NETLIFY_TOML
 from .errors import BuildError
 
 
-def make_server(site_dir: Path, port: int = 8000, config: Path = NETLIFY_TOML) -> ThreadingHTTPServer:
+class PreviewServer(ThreadingHTTPServer):
+    """Answers from a site folder through a `Resolver` of its rules."""
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], site_dir: Path,
+                 config: Path) -> None:
+        self.site_dir, self.config = Path(site_dir), Path(config)
+        self.resolver = Resolver(self.site_dir, self.config)
+        super().__init__(address, handler)
+
+    def reload(self) -> None:
+        """Read the rules again (the site's `_redirects` may have changed with a rebuild)."""
+        self.resolver = Resolver(self.site_dir, self.config)
+
+
+def make_server(site_dir: Path, port: int = 8000, config: Path = NETLIFY_TOML) -> PreviewServer:
     """An HTTP server on 127.0.0.1:port (0 picks a free port) answering from site_dir."""
     if not Path(site_dir).is_dir():
         raise BuildError(f"{site_dir}: no built site here (run: python build.py build)")
-    resolver = Resolver(site_dir, config)
 
     class Handler(BaseHTTPRequestHandler):
         disable_nagle_algorithm = True  # else a small answer waits ~40 ms for the client's delayed ACK
@@ -34,7 +47,8 @@ def make_server(site_dir: Path, port: int = 8000, config: Path = NETLIFY_TOML) -
             self._answer(head=True)
 
         def _answer(self, head: bool) -> None:
-            response = resolver.get(self.path)
+            assert isinstance(self.server, PreviewServer)
+            response = self.server.resolver.get(self.path)
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)
@@ -47,12 +61,12 @@ def make_server(site_dir: Path, port: int = 8000, config: Path = NETLIFY_TOML) -
             pass
 
     try:
-        return ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        return PreviewServer(("127.0.0.1", port), Handler, site_dir, config)
     except OSError as exc:
         raise BuildError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
 
 
-def serve_in_thread(site_dir: Path, config: Path = NETLIFY_TOML) -> tuple[ThreadingHTTPServer, str]:
+def serve_in_thread(site_dir: Path, config: Path = NETLIFY_TOML) -> tuple[PreviewServer, str]:
     """Start a server on a free port in a daemon thread; returns it and its base URL."""
     server = make_server(site_dir, 0, config)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -1,0 +1,154 @@
+"""`serve --watch`: the inputs' signature, the watch loop, and the edit-and-preview loop end to end
+(a real server on 127.0.0.1 and real builds in their own processes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+from builder.settings import ROOT
+from builder.watch import input_signature, watch
+
+
+def _bump(path: Path, text: str) -> None:
+    """Write text with an mtime a second later than the file had (coarse clocks tell it apart)."""
+    before = path.stat().st_mtime_ns if path.exists() else time.time_ns()
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 10**9, before + 10**9))
+
+
+def test_the_signature_changes_with_any_file_and_only_then(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.jsonl").write_text("1\n", encoding="utf-8")
+    settings = tmp_path / "site.yml"
+    settings.write_text("title: x\n", encoding="utf-8")
+    roots = [settings, tmp_path / "data", tmp_path / "missing"]
+    first = input_signature(roots)
+    assert [Path(p).name for p, _, _ in first] == ["site.yml", "a.jsonl"]
+    assert input_signature(roots) == first
+    _bump(tmp_path / "data" / "a.jsonl", "2\n")
+    second = input_signature(roots)
+    assert second != first
+    (tmp_path / "data" / "sub").mkdir()
+    _bump(tmp_path / "data" / "sub" / "b.html", "<p>")
+    assert len(input_signature(roots)) == 3
+    _bump(settings, "title: y\n")
+    assert input_signature(roots)[0] != second[0]
+
+
+def test_a_burst_of_writes_is_one_rebuild_and_stop_ends_the_loop(tmp_path: Path) -> None:
+    target = tmp_path / "a.txt"
+    target.write_text("0", encoding="utf-8")
+    calls: list[tuple] = []
+    stop = threading.Event()
+    loop = threading.Thread(target=watch, args=(lambda: input_signature([tmp_path]),
+                                                lambda: calls.append(input_signature([tmp_path])), stop, 0.2))
+    loop.start()
+    try:
+        time.sleep(0.5)
+        assert calls == []  # nothing changed
+        for i in range(3):  # three writes in quick succession: one rebuild, once they are done
+            _bump(target, str(i + 1))
+            time.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.6)
+        assert len(calls) == 1 and target.read_text(encoding="utf-8") == "3"
+        _bump(tmp_path / "b.txt", "new file")
+        deadline = time.monotonic() + 10
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(calls) == 2
+    finally:
+        stop.set()
+        loop.join(timeout=5)
+    assert not loop.is_alive()
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _page_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        parser = _Text()
+        parser.feed(response.read().decode("utf-8"))
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _wait_for(condition, what: str, seconds: float = 60) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _edit_package(data: Path, slug: str, **fields: object) -> None:
+    path = data / "packages.jsonl"
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        if line.startswith("{not json"):
+            continue  # the bad line a test added
+        record = json.loads(line)
+        if record["slug"] == slug:
+            record.update(fields)
+            line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        lines.append(line)
+    _bump(path, "".join(lines))
+
+
+def test_serve_watch_rebuilds_on_an_edit_and_keeps_serving_through_a_bad_one(tmp_path: Path) -> None:
+    data, site = tmp_path / "data", tmp_path / "site"
+    shutil.copytree(ROOT / "data", data)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "serve", "--watch", "--port", "0", "--data", str(data),
+         "--site", str(site)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    lines: queue.Queue[str] = queue.Queue()
+    seen: list[str] = []
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+
+    def said(text: str) -> bool:
+        while not lines.empty():
+            seen.append(lines.get())
+        return any(text in line for line in seen)
+
+    try:
+        _wait_for(lambda: said("Serving on http://127.0.0.1:"), "the server")
+        base = next(line for line in seen if "Serving on" in line).split()[2].rstrip("/")
+        page = f"{base}/packages/p/django-select2/"
+        assert "This is a Django integration for Select2" in _page_text(page)
+
+        _edit_package(data, "django-select2", repo_description="Edited while the preview runs")
+        _wait_for(lambda: "Edited while the preview runs" in _page_text(page), "the edit on the page")
+
+        good = (data / "packages.jsonl").read_text(encoding="utf-8")
+        _bump(data / "packages.jsonl", good + "{not json\n")
+        _wait_for(lambda: said("malformed JSON"), "the build's error")
+        assert any("packages.jsonl" in line for line in seen if "malformed JSON" in line)
+        assert "Edited while the preview runs" in _page_text(page)  # the last good site, still served
+        assert proc.poll() is None
+
+        _edit_package(data, "django-select2", repo_description="And fixed again")  # drops the bad line
+        _wait_for(lambda: "And fixed again" in _page_text(page), "the fix on the page")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()  # type: ignore[union-attr]
