@@ -76,16 +76,12 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
 @click.option("--settings", "settings_file", type=PATH, help="Settings file (default: site.yml).")
 def serve(port: int, site_dir: Path | None, watch: bool, data_dir: Path | None, settings_file: Path | None) -> None:
     """Preview the built site with netlify.toml's rewrites and headers."""
-    import threading
-
     from builder.serve import make_server
-    from builder.settings import DEFAULT_SETTINGS_FILE
-    from builder.watch import input_signature
-    from builder.watch import watch as watch_inputs
+    from builder.watch import input_roots, serve_and_watch
 
     settings = load_settings(settings_file, data_dir=data_dir, output_dir=site_dir)
-    # Each build runs in a process of its own, as `build` would: a build that fails (bad input)
-    # prints its error and leaves the site being served as it was.
+    # Each build runs as `build` in a process of its own: one that fails on bad input prints its
+    # error, and the site being served stays as it was.
     command = [sys.executable, str(Path(__file__).resolve()), "build", "--out", str(settings.output_dir)]
     command += ["--data", str(data_dir)] if data_dir else []
     command += ["--settings", str(settings_file)] if settings_file else []
@@ -94,26 +90,15 @@ def serve(port: int, site_dir: Path | None, watch: bool, data_dir: Path | None, 
     server = make_server(settings.output_dir, port)
     click.echo(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)"
                + ("; building again whenever an input changes" if watch else ""))
-    stop = threading.Event()
-
-    def rebuild() -> None:
-        click.echo("An input changed: building ...")
-        if subprocess.run(command, check=False).returncode == 0:
-            server.reload()
-
-    roots = [settings_file or DEFAULT_SETTINGS_FILE, settings.data_dir, settings.templates_dir,
-             settings.static_dir, settings.content_dir]
     try:
         if watch:
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            watch_inputs(lambda: input_signature(roots), rebuild, stop)
+            serve_and_watch(server, input_roots(settings, settings_file),
+                            lambda: subprocess.run(command, check=False).returncode == 0, say=click.echo)
         else:
             server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        if watch:
-            server.shutdown()
         server.server_close()
 
 

@@ -9,7 +9,16 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from .serve import PreviewServer
+from .settings import DEFAULT_SETTINGS_FILE, Settings
+
 Signature = tuple[tuple[str, int, int], ...]
+
+
+def input_roots(settings: Settings, settings_file: Path | None = None) -> list[Path]:
+    """The files and folders a build reads, bar the builder's own code."""
+    return [settings_file or DEFAULT_SETTINGS_FILE, settings.data_dir, settings.templates_dir,
+            settings.static_dir, settings.content_dir]
 
 
 def input_signature(roots: Iterable[Path]) -> Signature:
@@ -56,3 +65,20 @@ def watch(signature: Callable[[], object], rebuild: Callable[[], None], stop: th
             return
         last = current
         rebuild()
+
+
+def serve_and_watch(server: PreviewServer, roots: list[Path], build: Callable[[], bool],
+                    say: Callable[[str], object] = print, stop: threading.Event | None = None) -> None:
+    """Serve in a thread, and call `build()` whenever a file under `roots` changes; after a build
+    that succeeds, the server reads the site's rules again. Returns once `stop` is set (or on
+    Ctrl-C, which it lets through), with the server shut down."""
+    def rebuild() -> None:
+        say("An input changed: building ...")
+        if build():
+            server.reload()
+
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        watch(lambda: input_signature(roots), rebuild, stop or threading.Event())
+    finally:
+        server.shutdown()
