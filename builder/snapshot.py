@@ -185,11 +185,13 @@ class _Checker:
     """Collects problems for one file while records are validated. A line whose digest is in
     `known` (lines this code found sound before, see `load_snapshot`) is not checked again."""
 
-    def __init__(self, file: str, known: Container[bytes] = frozenset()) -> None:
+    def __init__(self, file: str, known: Container[bytes] = frozenset(),
+                 reuse: Mapping[bytes, Any] | None = None) -> None:
         self.file = file
         self.problems: list[Problem] = []
         self.known = known
         self.trusted = False  # the line being read is a known one
+        self.reuse = reuse or {}  # line digest -> the record an earlier load read from that line
 
     def add(self, message: str, line: int | None = None, entity: str | None = None,
             field: str | None = None) -> None:
@@ -240,9 +242,13 @@ def line_digest(line: bytes) -> bytes:
     return hashlib.blake2b(line, digest_size=LINE_DIGEST_SIZE).digest()
 
 
+REUSED = object()  # stands for the parsed JSON of a line whose record an earlier load made
+
+
 def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any, bytes]]:
     """Yield (line number, parsed JSON, the line's digest) for each non-empty line; bad lines
-    become problems."""
+    become problems. A line whose record is in `checker.reuse` is not parsed: REUSED stands
+    for its JSON."""
     try:
         handle = path.open("rb")
     except OSError as exc:
@@ -253,6 +259,9 @@ def _read_lines(path: Path, checker: _Checker) -> Iterable[tuple[int, Any, bytes
             if not raw.strip():
                 continue
             digest = line_digest(raw)
+            if digest in checker.reuse:
+                yield number, REUSED, digest
+                continue
             checker.trusted = digest in checker.known
             try:
                 yield number, orjson.loads(raw), digest
@@ -307,7 +316,9 @@ def _read_manifest(data_dir: Path, problems: list[Problem]) -> Manifest | None:
 def _load_categories(path: Path, checker: _Checker, lines: dict) -> dict[int, Category]:
     out: dict[int, Category] = {}
     for line, rec, digest in _read_lines(path, checker):
-        if checker.fields(rec, CATEGORY, line, _entity("category", rec)):
+        if rec is REUSED:
+            _add_unique(out, checker.reuse[digest], line, checker, "category", lines, digest)
+        elif checker.fields(rec, CATEGORY, line, _entity("category", rec)):
             _add_unique(out, Category(**rec), line, checker, "category", lines, digest)
     return out
 
@@ -360,6 +371,9 @@ def _load_grids(path: Path, checker: _Checker, lines: dict) -> dict[int, Grid]:
     out: dict[int, Grid] = {}
     share = _Shared()
     for line, rec, digest in _read_lines(path, checker):
+        if rec is REUSED:
+            _add_unique(out, checker.reuse[digest], line, checker, "grid", lines, digest)
+            continue
         entity = _entity("grid", rec)
         if not checker.fields(rec, GRID, line, entity):
             continue
@@ -395,6 +409,9 @@ def _load_packages(path: Path, checker: _Checker, lines: dict) -> dict[int, Pack
     out: dict[int, Package] = {}
     share = _Shared()
     for line, rec, digest in _read_lines(path, checker):
+        if rec is REUSED:
+            _add_unique(out, checker.reuse[digest], line, checker, "package", lines, digest)
+            continue
         entity = _entity("package", rec)
         if not checker.fields(rec, PACKAGE, line, entity):
             continue
@@ -529,20 +546,26 @@ def snapshot_counts(snap: Snapshot) -> dict[str, int]:
 LINE_KINDS = ("categories", "grids", "packages")  # the kinds whose records have line digests
 
 
-def load_snapshot(data_dir: Path, known_lines: Mapping[str, Container[bytes]] | None = None) -> Snapshot:
+def load_snapshot(data_dir: Path, known_lines: Mapping[str, Container[bytes]] | None = None,
+                  previous: Snapshot | None = None) -> Snapshot:
     """Read and validate a snapshot folder; raise SnapshotError listing every problem.
 
     `known_lines` (kind -> line digests): lines the same code found sound in an earlier load
     (a build keeps them in its state). Their records are not checked field by field again;
-    ids, slugs and references across records are checked all the same."""
+    ids, slugs and references across records are checked all the same. `previous`: a snapshot
+    this process loaded before (by this very code); a line it read is not even parsed again,
+    its record is taken over (a record is a function of its line, and is never changed)."""
+    reuse = {kind: {digest: record for record, digest in previous.line_digests.get(kind, {}).values()}
+             for kind in LINE_KINDS} if previous is not None else {}
     with collector.paused():
-        return _load_snapshot(Path(data_dir), known_lines or {})
+        return _load_snapshot(Path(data_dir), known_lines or {}, reuse)
 
 
-def _load_snapshot(data_dir: Path, known: Mapping[str, Container[bytes]]) -> Snapshot:
+def _load_snapshot(data_dir: Path, known: Mapping[str, Container[bytes]],
+                   reuse: Mapping[str, Mapping[bytes, Any]]) -> Snapshot:
     problems: list[Problem] = []
     manifest = _read_manifest(data_dir, problems)
-    checkers = {key: _Checker(name, known.get(key, frozenset())) for key, name in FILES.items()}
+    checkers = {key: _Checker(name, known.get(key, frozenset()), reuse.get(key)) for key, name in FILES.items()}
     lines: dict[str, dict[int, tuple[object, bytes]]] = {"categories": {}, "grids": {}, "packages": {}}
     categories = _load_categories(data_dir / FILES["categories"], checkers["categories"], lines["categories"])
     grids = _load_grids(data_dir / FILES["grids"], checkers["grids"], lines["grids"])

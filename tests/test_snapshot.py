@@ -178,3 +178,39 @@ def test_known_lines_load_the_very_records_a_checked_load_gives(tmp_path: Path) 
     assert sum(len(g.elements or ()) for g in trusted.grids.values()) > 100
     for kind in ("packages", "grids", "categories"):
         assert getattr(trusted, kind) == getattr(checked, kind), kind
+
+
+def test_a_previous_load_lends_the_records_of_unchanged_lines(tmp_path: Path) -> None:
+    """`serve --watch` loads again and again: a line read before is not parsed again, its record
+    is taken over; the snapshot is the one a fresh load gives."""
+    from bench.generate import generate_snapshot
+
+    data = tmp_path / "data"
+    generate_snapshot(data, 120, 10, seed=5)
+    first = load_snapshot(data)
+    lines = (data / "packages.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    record = json.loads(lines[3])
+    changed, record["repo_watchers"] = record["id"], record["repo_watchers"] + 1
+    lines[3] = json.dumps(record, ensure_ascii=False) + "\n"  # only this line's bytes change
+    (data / "packages.jsonl").write_text("".join(lines), encoding="utf-8")
+
+    again = load_snapshot(data, previous=first)
+    assert again.packages == load_snapshot(data).packages and again.grids == load_snapshot(data).grids
+    assert again.packages[changed] is not first.packages[changed]
+    assert again.packages[changed].repo_watchers == first.packages[changed].repo_watchers + 1
+    kept = [i for i in again.packages if i != changed]
+    assert all(again.packages[i] is first.packages[i] for i in kept)
+    assert again.categories[1] is first.categories[1]
+
+
+def test_records_lent_by_a_previous_load_are_checked_against_the_new_lines(tmp_path: Path) -> None:
+    """Ids, slugs and references across records are checked all the same: a changed line that
+    takes an unchanged one's slug is a problem."""
+    data = snapshots.write(tmp_path / "data")
+    first = load_snapshot(data)
+    recs = _lines(data / "packages.jsonl")
+    recs[1]["slug"] = recs[0]["slug"]
+    _rewrite(data / "packages.jsonl", recs)
+    with pytest.raises(SnapshotError) as info:
+        load_snapshot(data, previous=first)
+    assert "duplicate slug" in str(info.value) and "packages.jsonl" in str(info.value)
