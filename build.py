@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -54,15 +53,7 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
             click.echo(f"  {stage} ...", err=True)
 
     result = build_site(settings, jobs=jobs, force=force, progress=progress)
-    stats = result.stats
-    if result.skipped:
-        click.echo(f"Nothing changed since the last build: {stats.files} files in {result.output_dir} "
-                   f"left as they were ({result.seconds:.2f} s; --force renders anyway).")
-        return
-    rendered = f"{result.parts_run} of {result.parts_run + result.parts_kept} parts rendered"
-    click.echo(f"Built {stats.files} files ({stats.bytes / 1e6:.1f} MB; {stats.written} written, "
-               f"{stats.reused} unchanged, {stats.removed} removed; {rendered}) into {result.output_dir} "
-               f"in {result.seconds:.2f} s. Preview: python build.py serve")
+    click.echo(result.summary() + ("" if result.skipped else " Preview: python build.py serve"))
 
 
 @cli.command()
@@ -77,29 +68,33 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
 def serve(port: int, site_dir: Path | None, watch: bool, data_dir: Path | None, settings_file: Path | None) -> None:
     """Preview the built site with netlify.toml's rewrites and headers."""
     from builder.serve import make_server
-    from builder.watch import input_roots, serve_and_watch
+    from builder.watch import BuildProcess, input_roots, serve_and_watch
 
     settings = load_settings(settings_file, data_dir=data_dir, output_dir=site_dir)
-    # Each build runs as `build` in a process of its own: one that fails on bad input prints its
-    # error, and the site being served stays as it was.
-    command = [sys.executable, str(Path(__file__).resolve()), "build", "--out", str(settings.output_dir)]
-    command += ["--data", str(data_dir)] if data_dir else []
-    command += ["--settings", str(settings_file)] if settings_file else []
-    if watch:
-        subprocess.run(command, check=False)
-    server = make_server(settings.output_dir, port)
-    click.echo(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)"
-               + ("; building again whenever an input changes" if watch else ""))
+    builds = BuildProcess(settings_file, data_dir=data_dir, output_dir=settings.output_dir)
+
+    def build_once() -> bool:
+        ok, message = builds.build()
+        click.echo(message, err=not ok)
+        return ok
+
     try:
         if watch:
-            serve_and_watch(server, input_roots(settings, settings_file),
-                            lambda: subprocess.run(command, check=False).returncode == 0, say=click.echo)
-        else:
-            server.serve_forever()
+            build_once()  # a failure leaves the last good site, if any, to serve
+        server = make_server(settings.output_dir, port)
+        click.echo(f"Serving on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)"
+                   + ("; building again whenever an input changes" if watch else ""))
+        try:
+            if watch:
+                serve_and_watch(server, input_roots(settings, settings_file), build_once, say=click.echo)
+            else:
+                server.serve_forever()
+        finally:
+            server.server_close()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        builds.close()
 
 
 @cli.command()

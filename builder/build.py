@@ -67,6 +67,14 @@ class BuildContext:
         return Deps(self.settings, self.snapshot)
 
 
+@dataclass
+class Resident:
+    """What a process that builds again and again (`serve --watch`) keeps from one build to the
+    next: the snapshot it loaded, whose records the next load takes over line by line."""
+
+    snapshot: Snapshot | None = None
+
+
 @dataclass(frozen=True)
 class BuildResult:
     stats: WriteStats
@@ -80,6 +88,16 @@ class BuildResult:
     @property
     def parts_run(self) -> int:
         return len(self.parts_ran)
+
+    def summary(self) -> str:
+        """One line for the user: what was written, or that nothing had to be."""
+        stats = self.stats
+        if self.skipped:
+            return (f"Nothing changed since the last build: {stats.files} files in {self.output_dir} "
+                    f"left as they were ({self.seconds:.2f} s; --force renders anyway).")
+        return (f"Built {stats.files} files ({stats.bytes / 1e6:.1f} MB; {stats.written} written, "
+                f"{stats.reused} unchanged, {stats.removed} removed; {self.parts_run} of "
+                f"{self.parts_run + self.parts_kept} parts rendered) into {self.output_dir} in {self.seconds:.2f} s.")
 
 
 def stage_modules() -> list[tuple[str, ModuleType]]:
@@ -111,7 +129,7 @@ def default_jobs() -> int:
 
 
 def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
-          progress: Callable[[str], None] | None = None) -> BuildResult:
+          progress: Callable[[str], None] | None = None, resident: Resident | None = None) -> BuildResult:
     """Build the whole site from settings.data_dir into settings.output_dir.
 
     When nothing the build reads has changed since the last build of the same output folder,
@@ -136,8 +154,11 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         # The snapshot lives for the whole build: its objects go to the permanent generation before
         # the collector runs again (else its first run scans them all, a tenth of the load's time).
         with collector.paused():
-            snapshot = load_snapshot(settings.data_dir, None if force else known_lines(state.memo.get(LINES_MEMO)))
+            snapshot = load_snapshot(settings.data_dir, None if force else known_lines(state.memo.get(LINES_MEMO)),
+                                     None if force or resident is None else resident.snapshot)
             gc.freeze()
+        if resident is not None:
+            resident.snapshot = snapshot
         context = BuildContext(settings, snapshot, BuildState() if force else state)
         context.memo[LINES_MEMO] = lines_memo(snapshot)
         modules = stage_modules()

@@ -1,16 +1,23 @@
 """`python build.py serve --watch`: build again whenever an input changes, for an edit-and-preview
 loop. The inputs are looked at by `stat` alone (size and mtime of each file, a few hundred files):
-the build itself decides, from content digests, what actually has to be rendered again."""
+the build itself decides, from content digests, what actually has to be rendered again. The
+builds run in one long-lived process of their own (`BuildProcess`), which keeps its imports and
+the snapshot it loaded last."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
+import traceback
 from collections.abc import Callable, Iterable
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
+from .errors import BuildError
 from .serve import PreviewServer
-from .settings import DEFAULT_SETTINGS_FILE, Settings
+from .settings import DEFAULT_SETTINGS_FILE, Settings, load_settings
 
 Signature = tuple[tuple[str, int, int], ...]
 
@@ -45,7 +52,7 @@ def _files(root: Path) -> list[str]:
 
 
 def watch(signature: Callable[[], object], rebuild: Callable[[], None], stop: threading.Event,
-          interval: float = 0.3) -> None:
+          interval: float = 0.15) -> None:
     """Call `rebuild()` whenever `signature()` changes, until `stop` is set.
 
     A change is acted on once the signature has held still for one `interval` (an editor or a
@@ -82,3 +89,61 @@ def serve_and_watch(server: PreviewServer, roots: list[Path], build: Callable[[]
         watch(lambda: input_signature(roots), rebuild, stop or threading.Event())
     finally:
         server.shutdown()
+
+
+class BuildProcess:
+    """Runs builds, one at a time, in a long-lived process of its own, started afresh (not forked:
+    a server's threads must not be copied into the build's workers). The process keeps what the
+    last build loaded (`build.Resident`): the next build takes over the records of the snapshot
+    lines that did not change instead of parsing them again. A process that dies is started
+    again at the next build."""
+
+    def __init__(self, settings_file: Path | None = None, **overrides: Any) -> None:
+        self._args = (settings_file, overrides)
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    def build(self) -> tuple[bool, str]:
+        """Build once: (whether it succeeded, its summary or its error)."""
+        if self._process is None or not self._process.is_alive():
+            self._start()
+        assert self._conn is not None
+        try:
+            self._conn.send("build")
+            return self._conn.recv()
+        except (EOFError, OSError):
+            self._process.join()
+            code = self._process.exitcode
+            self._process = None
+            return False, f"the build process died (exit code {code}); the next build starts a new one"
+
+    def _start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, theirs = ctx.Pipe()
+        # Not a daemon: daemons may not have children, and builds fork workers. `close` ends it.
+        self._process = ctx.Process(target=_serve_builds, args=(theirs, *self._args))
+        self._process.start()
+        theirs.close()
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._process = None
+
+
+def _serve_builds(conn: Connection, settings_file: Path | None, overrides: dict[str, Any]) -> None:
+    from .build import Resident, build
+
+    resident = Resident()
+    try:
+        while conn.recv() is not None:
+            try:  # the settings are read again each time: site.yml is an input too
+                result = build(load_settings(settings_file, **overrides), resident=resident)
+                conn.send((True, result.summary()))
+            except BuildError as exc:
+                conn.send((False, f"Error: {exc.format_message()}"))
+            except Exception:  # a bug: shown in full, and the next build tries again
+                conn.send((False, traceback.format_exc()))
+    except (EOFError, KeyboardInterrupt):  # the watch ended (Ctrl-C reaches this process too)
+        pass

@@ -15,8 +15,9 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
-from builder.settings import ROOT
-from builder.watch import input_signature, watch
+from builder.build import Resident, build, compare_trees
+from builder.settings import ROOT, load_settings
+from builder.watch import BuildProcess, input_signature, watch
 
 
 def _bump(path: Path, text: str) -> None:
@@ -152,3 +153,42 @@ def test_serve_watch_rebuilds_on_an_edit_and_keeps_serving_through_a_bad_one(tmp
         proc.terminate()
         proc.wait(timeout=10)
         proc.stdout.close()  # type: ignore[union-attr]
+
+
+def test_a_resident_build_takes_over_unchanged_records_and_builds_the_same_tree(tmp_path: Path) -> None:
+    data, site, fresh = tmp_path / "data", tmp_path / "site", tmp_path / "fresh"
+    shutil.copytree(ROOT / "data", data)
+    resident = Resident()
+    build(load_settings(data_dir=data, output_dir=site), jobs=2, resident=resident)
+    before = resident.snapshot
+    assert before is not None
+    _edit_package(data, "django-select2", repo_description="Edited for a resident build", repo_watchers=4321)
+    build(load_settings(data_dir=data, output_dir=site), jobs=2, resident=resident)
+    after = resident.snapshot
+    assert after is not before
+    select2 = next(p for p in after.packages.values() if p.slug == "django-select2")
+    assert select2 is not before.packages[select2.id] and select2.repo_watchers == 4321
+    assert sum(after.packages[i] is before.packages[i] for i in after.packages) == len(after.packages) - 1
+    build(load_settings(data_dir=data, output_dir=fresh), jobs=1, force=True)
+    assert compare_trees(fresh, site) == []
+
+
+def test_the_build_process_reports_errors_and_outlives_them(tmp_path: Path) -> None:
+    data, site = tmp_path / "data", tmp_path / "site"
+    shutil.copytree(ROOT / "data", data)
+    builds = BuildProcess(data_dir=data, output_dir=site)
+    try:
+        ok, message = builds.build()
+        assert ok and message.startswith("Built 1382 files")
+        good = (data / "packages.jsonl").read_text(encoding="utf-8")
+        (data / "packages.jsonl").write_text(good + "{not json\n", encoding="utf-8")
+        ok, message = builds.build()
+        assert not ok and message.startswith("Error: invalid snapshot") and "packages.jsonl" in message
+        (data / "packages.jsonl").write_text(good, encoding="utf-8")
+        builds._process.kill()  # a process that died between builds is started again
+        builds._process.join()
+        ok, message = builds.build()
+        assert ok and message.startswith("Nothing changed since the last build"), message
+    finally:
+        builds.close()
+    assert builds._process is None
