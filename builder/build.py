@@ -162,6 +162,9 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         context = BuildContext(settings, snapshot, BuildState() if force else state)
         context.memo[LINES_MEMO] = lines_memo(snapshot)
         modules = stage_modules()
+        # The writer waits for the spare's check. When the load was quicker than the check (a
+        # resident build's), the parts' keys are found meanwhile; else the early parts start first.
+        keyed = None if spare_check is None or spare_check.ready() else _keyed_parts(modules, context, progress)
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check) as writer, \
                 _Workers(writer, context.memo, jobs) as workers:
             parts: list[Part] = []
@@ -171,10 +174,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
                 (started if will_run and jobs > 1 else parts).append(part)
             if started:
                 workers.start(started, 1)
-            for name, module in modules:
-                if progress:
-                    progress(name)
-                parts.extend(stage_parts(name, module, context))
+            parts.extend(keyed if keyed is not None else _keyed_parts(modules, context, progress))
             names = [p.name for p in (*started, *parts)]
             if len(set(names)) != len(names):
                 raise BuildError(f"two parts have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}")
@@ -201,6 +201,17 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
             spare_check.close()
     return BuildResult(writer.stats, time.perf_counter() - started_at, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
+
+
+def _keyed_parts(modules: list[tuple[str, ModuleType]], context: BuildContext,
+                 progress: Callable[[str], None] | None) -> list[Part]:
+    """Every stage's parts, with their keys."""
+    parts: list[Part] = []
+    for name, module in modules:
+        if progress:
+            progress(name)
+        parts.extend(stage_parts(name, module, context))
+    return parts
 
 
 LINES_MEMO = "lines"  # the state memo's note of the snapshot lines found sound

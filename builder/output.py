@@ -249,6 +249,10 @@ class SpareCheck:
         self._process.start()
         send.close()
 
+    def ready(self) -> bool:
+        """Whether `result` would answer without waiting for the process."""
+        return self._process is None or self._receive.poll()
+
     def result(self) -> tuple[list[str], list[str]]:
         """The problems found (checked here if the process could not tell)."""
         if self._process is None:

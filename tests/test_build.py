@@ -248,3 +248,40 @@ def test_lines_found_sound_are_not_checked_again_but_a_changed_line_is(tmp_path:
     assert result.exit_code == 1
     assert "field 'slug': must be a safe slug" in result.output
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
+@pytest.mark.parametrize("checked_by_then", [True, False], ids=["spare-checked", "spare-being-checked"])
+def test_keys_found_before_or_after_the_spare_is_checked_build_the_same_tree(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_by_then: bool) -> None:
+    """When the spare's check is still running after the load, the build finds the parts' keys
+    meanwhile (else it starts the early parts first): either way, the tree a fresh build gives."""
+    from builder import build as build_module
+    from builder.output import SpareCheck
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    out = _build(tmp_path, "site", jobs=2, data=data)
+    build(load_settings(data_dir=data, output_dir=out), jobs=2, force=True)  # now it has a spare
+    events: list[str] = []
+    keyed, writer_init = build_module._keyed_parts, build_module.SiteWriter.__init__
+
+    def noting_keys(*args: object) -> list:
+        events.append("keys")
+        return keyed(*args)
+
+    def noting_writer(self: object, *args: object, **kwargs: object) -> None:
+        events.append("writer")
+        writer_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(SpareCheck, "ready", lambda self: checked_by_then)
+    monkeypatch.setattr(build_module, "_keyed_parts", noting_keys)
+    monkeypatch.setattr(build_module.SiteWriter, "__init__", noting_writer)
+    lines = (data / "packages.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    record = json.loads(lines[5])
+    record["repo_watchers"] += 1
+    lines[5] = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    (data / "packages.jsonl").write_text("".join(lines), encoding="utf-8")
+    result = build(load_settings(data_dir=data, output_dir=out), jobs=2)
+    assert events == (["writer", "keys"] if checked_by_then else ["keys", "writer"])
+    assert 0 < result.parts_run < result.parts_run + result.parts_kept
+    assert compare_trees(_build(tmp_path, "fresh", jobs=1, data=data), out) == []
