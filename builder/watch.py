@@ -114,10 +114,11 @@ class BuildProcess:
         except (EOFError, OSError):
             self._process.join()
             code = self._process.exitcode
-            self._process = None
+            self.close()
             return False, f"the build process died (exit code {code}); the next build starts a new one"
 
     def _start(self) -> None:
+        self.close()  # one that died between builds
         ctx = multiprocessing.get_context("spawn")
         self._conn, theirs = ctx.Pipe()
         # Not a daemon: daemons may not have children, and builds fork workers. `close` ends it.
@@ -126,10 +127,22 @@ class BuildProcess:
         theirs.close()
 
     def close(self) -> None:
+        """End the process once it has read the request to stop, or after a second (a build still
+        running is killed: the live site is never half-written)."""
+        if self._conn is not None:
+            try:
+                self._conn.send(None)
+            except OSError:
+                pass
         if self._process is not None:
-            self._process.kill()
-            self._process.join()
+            self._process.join(timeout=1)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
             self._process = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 def _serve_builds(conn: Connection, settings_file: Path | None, overrides: dict[str, Any]) -> None:
