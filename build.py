@@ -70,6 +70,8 @@ def serve(port: int, site_dir: Path | None, watch: bool, data_dir: Path | None, 
     from builder.serve import make_server
     from builder.watch import BuildProcess, input_roots, serve_and_watch
 
+    if data_dir and not watch:
+        raise click.UsageError("--data is for --watch, which builds; serve alone serves the site built")
     settings = load_settings(settings_file, data_dir=data_dir, output_dir=site_dir)
     builds = BuildProcess(settings_file, data_dir=data_dir, output_dir=settings.output_dir)
 

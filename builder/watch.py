@@ -15,6 +15,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from .deps import BUILDER_DIR
 from .errors import BuildError
 from .serve import PreviewServer
 from .settings import DEFAULT_SETTINGS_FILE, Settings, load_settings
@@ -23,9 +24,9 @@ Signature = tuple[tuple[str, int, int], ...]
 
 
 def input_roots(settings: Settings, settings_file: Path | None = None) -> list[Path]:
-    """The files and folders a build reads, bar the builder's own code."""
+    """The files and folders a build reads, the builder's own code included."""
     return [settings_file or DEFAULT_SETTINGS_FILE, settings.data_dir, settings.templates_dir,
-            settings.static_dir, settings.content_dir]
+            settings.static_dir, settings.content_dir, BUILDER_DIR]
 
 
 def input_signature(roots: Iterable[Path]) -> Signature:
@@ -46,7 +47,7 @@ def _files(root: Path) -> list[str]:
         return [str(root)]
     out: list[str] = []
     for folder, subfolders, names in os.walk(root):
-        subfolders.sort()
+        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")  # written by imports
         out.extend(os.path.join(folder, name) for name in sorted(names))
     return out
 
@@ -95,17 +96,19 @@ class BuildProcess:
     """Runs builds, one at a time, in a long-lived process of its own, started afresh (not forked:
     a server's threads must not be copied into the build's workers). The process keeps what the
     last build loaded (`build.Resident`): the next build takes over the records of the snapshot
-    lines that did not change instead of parsing them again. A process that dies is started
-    again at the next build."""
+    lines that did not change instead of parsing them again. A process that dies, or whose code
+    changed since it started (a maintainer editing `builder/`), is started again at the next
+    build."""
 
     def __init__(self, settings_file: Path | None = None, **overrides: Any) -> None:
         self._args = (settings_file, overrides)
         self._process: Any = None
         self._conn: Connection | None = None
+        self._code: Signature = ()  # the builder's code when the process started
 
     def build(self) -> tuple[bool, str]:
         """Build once: (whether it succeeded, its summary or its error)."""
-        if self._process is None or not self._process.is_alive():
+        if self._process is None or not self._process.is_alive() or code_signature() != self._code:
             self._start()
         assert self._conn is not None
         try:
@@ -118,7 +121,8 @@ class BuildProcess:
             return False, f"the build process died (exit code {code}); the next build starts a new one"
 
     def _start(self) -> None:
-        self.close()  # one that died between builds
+        self.close()  # one that died between builds, or runs code that changed
+        self._code = code_signature()
         ctx = multiprocessing.get_context("spawn")
         self._conn, theirs = ctx.Pipe()
         # Not a daemon: daemons may not have children, and builds fork workers. `close` ends it.
@@ -143,6 +147,11 @@ class BuildProcess:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+def code_signature() -> Signature:
+    """The builder's own source files, by `stat`."""
+    return input_signature([BUILDER_DIR])
 
 
 def _serve_builds(conn: Connection, settings_file: Path | None, overrides: dict[str, Any]) -> None:

@@ -15,6 +15,8 @@ import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from builder.build import Resident, build, compare_trees
 from builder.settings import ROOT, load_settings
 from builder.watch import BuildProcess, input_signature, watch
@@ -192,3 +194,33 @@ def test_the_build_process_reports_errors_and_outlives_them(tmp_path: Path) -> N
     finally:
         builds.close()
     assert builds._process is None
+
+
+def test_the_build_process_starts_again_when_the_builders_code_changes(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.watch as watch_module
+
+    assert any(path.endswith("watch.py") for path, _, _ in watch_module.code_signature())
+    assert not any("__pycache__" in path for path, _, _ in watch_module.code_signature())
+    data, site = tmp_path / "data", tmp_path / "site"
+    shutil.copytree(ROOT / "data", data)
+    builds = BuildProcess(data_dir=data, output_dir=site)
+    try:
+        assert builds.build()[0]
+        first = builds._process.pid
+        assert builds.build()[0] and builds._process.pid == first  # same code: the same process
+        edited = (*watch_module.code_signature(), ("builder/edited.py", 1, 1))
+        monkeypatch.setattr(watch_module, "code_signature", lambda: edited)
+        ok, message = builds.build()
+        assert ok and builds._process.pid != first
+    finally:
+        builds.close()
+
+
+def test_serve_refuses_data_without_watch(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from build import cli
+
+    result = CliRunner().invoke(cli, ["serve", "--data", str(tmp_path), "--port", "0"])
+    assert result.exit_code == 2 and "--data is for --watch" in result.output
