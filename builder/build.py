@@ -133,7 +133,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     """Build the whole site from settings.data_dir into settings.output_dir.
 
     When nothing the build reads has changed since the last build of the same output folder,
-    and that output is intact, nothing is done (unless `force`).
+    and that output is intact, nothing is done (unless `force`). A process that builds again and
+    again passes the same `resident` each time: the load takes over its last snapshot's records.
     """
     started_at = time.perf_counter()
     inputs = input_fingerprint(settings)
