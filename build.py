@@ -61,8 +61,8 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
               help="Port on 127.0.0.1.")
 @click.option("--site", "site_dir", type=PATH, help="Built site to serve (default: site/).")
 @click.option("--watch", is_flag=True,
-              help="Build first, then again whenever the snapshot, templates, static files, content or settings "
-                   "change.")
+              help="Build first, then again whenever the snapshot, templates, static files, content, settings "
+                   "or the builder's code change.")
 @click.option("--data", "data_dir", type=PATH, help="With --watch: snapshot folder to build from (default: data/).")
 @click.option("--settings", "settings_file", type=PATH, help="Settings file (default: site.yml).")
 def serve(port: int, site_dir: Path | None, watch: bool, data_dir: Path | None, settings_file: Path | None) -> None:
