@@ -166,7 +166,12 @@ def _intact(root: Path, tree: Tree, jobs: int = 1) -> bool:
         return next(_not_as_recorded(root, tree), None) is None
     # The stats are system calls (2.5 us each here): a forked process checks the odd files.
     receive, send = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had (a limit): all of them here
+        os.close(receive)
+        os.close(send)
+        return next(_not_as_recorded(root, tree), None) is None
     if pid == 0:
         try:
             os.close(receive)

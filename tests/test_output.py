@@ -178,3 +178,15 @@ def test_a_checker_that_dies_leaves_its_files_to_this_process(live: Path, monkey
     _, there = _one_of_each_half(live)
     assert state.output_intact(live, jobs=2)
     assert not _touched(live, there)
+
+
+@pytest.mark.usefixtures("split")
+def test_no_process_to_fork_means_every_file_is_checked_here(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    state = read_state(live, spare=False)
+    _, there = _one_of_each_half(live)
+    assert state.output_intact(live, jobs=2)
+    assert not _touched(live, there)
