@@ -76,10 +76,10 @@ def watch(signature: Callable[[], object], rebuild: Callable[[], None], stop: th
 
 
 def serve_and_watch(server: PreviewServer, roots: list[Path], build: Callable[[], bool],
-                    say: Callable[[str], object] = print, stop: threading.Event | None = None) -> None:
+                    say: Callable[[str], object] = print) -> None:
     """Serve in a thread, and call `build()` whenever a file under `roots` changes; after a build
-    that succeeds, the server reads the site's rules again. Returns once `stop` is set (or on
-    Ctrl-C, which it lets through), with the server shut down."""
+    that succeeds, the server reads the site's rules again. Runs until Ctrl-C, which it lets
+    through, with the server shut down."""
     def rebuild() -> None:
         say("An input changed: building ...")
         if build():
@@ -87,7 +87,7 @@ def serve_and_watch(server: PreviewServer, roots: list[Path], build: Callable[[]
 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        watch(lambda: input_signature(roots), rebuild, stop or threading.Event())
+        watch(lambda: input_signature(roots), rebuild, threading.Event())
     finally:
         server.shutdown()
 

@@ -255,6 +255,7 @@ def test_keys_found_before_or_after_the_spare_is_checked_build_the_same_tree(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_by_then: bool) -> None:
     """When the spare's check is still running after the load, the build finds the parts' keys
     meanwhile (else it starts the early parts first): either way, the tree a fresh build gives."""
+    from bench.bench_build import change_one_package
     from builder import build as build_module
     from builder.output import SpareCheck
 
@@ -276,11 +277,7 @@ def test_keys_found_before_or_after_the_spare_is_checked_build_the_same_tree(
     monkeypatch.setattr(SpareCheck, "ready", lambda self: checked_by_then)
     monkeypatch.setattr(build_module, "_keyed_parts", noting_keys)
     monkeypatch.setattr(build_module.SiteWriter, "__init__", noting_writer)
-    lines = (data / "packages.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-    record = json.loads(lines[5])
-    record["repo_watchers"] += 1
-    lines[5] = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-    (data / "packages.jsonl").write_text("".join(lines), encoding="utf-8")
+    change_one_package(data)
     result = build(load_settings(data_dir=data, output_dir=out), jobs=2)
     assert events == (["writer", "keys"] if checked_by_then else ["keys", "writer"])
     assert 0 < result.parts_run < result.parts_run + result.parts_kept

@@ -183,16 +183,13 @@ def test_known_lines_load_the_very_records_a_checked_load_gives(tmp_path: Path) 
 def test_a_previous_load_lends_the_records_of_unchanged_lines(tmp_path: Path) -> None:
     """`serve --watch` loads again and again: a line read before is not parsed again, its record
     is taken over; the snapshot is the one a fresh load gives."""
+    from bench.bench_build import change_one_package
     from bench.generate import generate_snapshot
 
     data = tmp_path / "data"
     generate_snapshot(data, 120, 10, seed=5)
     first = load_snapshot(data)
-    lines = (data / "packages.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
-    record = json.loads(lines[3])
-    changed, record["repo_watchers"] = record["id"], record["repo_watchers"] + 1
-    lines[3] = json.dumps(record, ensure_ascii=False) + "\n"  # only this line's bytes change
-    (data / "packages.jsonl").write_text("".join(lines), encoding="utf-8")
+    changed = first.package_by_slug[change_one_package(data)].id  # only this line's bytes change
 
     again = load_snapshot(data, previous=first)
     assert again.packages == load_snapshot(data).packages and again.grids == load_snapshot(data).grids
