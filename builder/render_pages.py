@@ -169,6 +169,12 @@ def _grid_inputs(site: PageSite, deps: Deps, grid_id: int) -> list[bytes]:
             deps.records("categories", sorted({p.category for p in members}))]
 
 
+def _category_list_inputs(site: PageSite, deps: Deps) -> list[bytes]:
+    """What the category list shows: the categories and how many packages each has."""
+    sizes = [len(site.packages_in_category[c]) for c in site.snapshot.categories]
+    return [deps.collection("categories"), repr(sizes).encode()]
+
+
 @dataclass(frozen=True)
 class Family:
     """A kind of page: its keys, how one key renders, and what the pages are made from.
@@ -184,6 +190,8 @@ class Family:
     inputs: Callable[[PageSite, Deps, object], list[bytes]] | None = None
     content: bool = False  # made from content/*.md too
     snapshot: bool = True  # an unkeyed family shows the snapshot (else only the manifest, in the footer)
+    # An unkeyed family that shows less than the whole snapshot: the digests of what it shows.
+    shows: Callable[[PageSite, Deps], list[bytes]] | None = None
     bucket: Callable[[object], object] = lambda key: key % BUCKETS  # keys of a bucket share a part
 
 
@@ -192,14 +200,14 @@ PAGES: list[Family] = [
     Family("lists", list_keys, package_list, ("package_list.html", "_package_row.html"), _list_inputs,
            bucket=lambda key: key),
     Family("package", lambda s: s.snapshot.packages, package_page, ("package.html",), _package_inputs),
-    Family("categories", lambda s: One, category_list, ("categories.html",)),
-    Family("grids", lambda s: One, grid_list, ("grids.html",)),
+    Family("categories", lambda s: One, category_list, ("categories.html",), shows=_category_list_inputs),
+    Family("grids", lambda s: One, grid_list, ("grids.html",), shows=lambda s, deps: [deps.collection("grids")]),
     Family("grid", lambda s: s.snapshot.grids, grid_page, ("grid.html",), _grid_inputs),
     Family("content", lambda s: range(len(s.content)), content_page, ("markdown.html",), content=True,
            snapshot=False),
     Family("404", lambda s: One, not_found, ("404.html",), snapshot=False),
     Family("feeds", lambda s: One, feed_files),
-    Family("sitemaps", lambda s: One, sitemap_files, content=True),
+    Family("sitemaps", lambda s: One, sitemap_files, content=True, shows=lambda s, deps: [sitemap.shown(s)]),
     Family("static", lambda s: One, static_files, snapshot=False),
 ]
 
@@ -229,7 +237,8 @@ def parts(ctx: BuildContext) -> list[Part]:
         if family.content:
             common.append(deps.content)
         if family.inputs is None:  # one part: its keys are found by the process that runs it
-            key = deps.key(family.name, *common, deps.snapshot_digest if family.snapshot else b"")
+            shown = family.shows(site, deps) if family.shows else [deps.snapshot_digest if family.snapshot else b""]
+            key = deps.key(family.name, *common, *shown)
             # A family that shows the whole snapshot is a long part: claimed first.
             out.append(Part(f"pages/{family.name}", partial(_render_family, site, family), key, first=family.snapshot))
             continue

@@ -127,7 +127,13 @@ def test_each_change_gives_the_fresh_tree_touching_only_changed_files(project: P
     def grid_title(r: Records) -> None:
         r["grids"][0]["title"] += " (renamed)"
 
-    for change in (stars, rename, remove, add, grid_title):
+    def modified(r: Records) -> None:  # shown by the sitemaps only (and the package's own files)
+        next(p for p in r["packages"] if p["id"] == loner["id"])["modified"] = "2031-02-03T04:05:06-05:00"
+
+    def category(r: Records) -> None:
+        r["categories"][0]["description"] += " More words."
+
+    for change in (stars, rename, remove, add, grid_title, modified, category):
         before = project.files()
         project.edit(change)
         result = project.build()
@@ -141,6 +147,25 @@ def test_each_change_gives_the_fresh_tree_touching_only_changed_files(project: P
     assert not (project.site / "packages" / "p" / removable["slug"]).exists()
     assert not (project.site / "api" / "v4" / "packages" / f"{removable['id']}.json").exists()
     assert (project.site / "api" / "v4" / "packages" / "brand-new-package.json").is_file()
+
+
+def test_a_page_of_the_whole_snapshot_runs_only_when_what_it_shows_changes(project: Project) -> None:
+    """The sitemaps, the category list and the grid list show no stars: a stars change leaves them."""
+    member = _package_in_a_grid(project.records())
+    project.edit(lambda r: None)  # the snapshot as write_snapshot writes it (its manifest is in every page)
+    project.build()
+    project.edit(lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(repo_watchers=77_777))
+    ran = set(project.build().parts_ran)
+    assert {"pages/home", "search"} <= ran
+    assert not {"pages/sitemaps", "pages/categories", "pages/grids"} & ran
+    project.edit(lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(
+        modified="2031-02-03T04:05:06-05:00"))
+    ran = set(project.build().parts_ran)
+    assert "pages/sitemaps" in ran and not {"pages/categories", "pages/grids"} & ran
+    project.edit(lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(category=2))
+    ran = set(project.build().parts_ran)
+    assert "pages/categories" in ran and "pages/grids" not in ran
+    assert project.fresh_differences() == []
 
 
 def test_one_changed_package_rewrites_its_files_and_the_lists_that_show_it(project: Project) -> None:

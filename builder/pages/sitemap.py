@@ -55,5 +55,16 @@ def sitemaps(site: Site, extra_paths: Iterable[str]) -> Iterator[tuple[str, str]
                           f'<sitemapindex xmlns="{XMLNS}">{body}</sitemapindex>\n')
 
 
+def shown(site: Site) -> bytes:
+    """What the sitemaps show of the snapshot (with the content pages' paths): the fetch time,
+    and the slug and `modified` of every category, package and grid, for the parts' keys."""
+    snap = site.snapshot
+    fields = [snap.manifest.fetched_at]
+    for records in (snap.categories, snap.packages, snap.grids):
+        fields.append(str(len(records)))
+        fields += [text for r in records.values() for text in (r.slug, r.modified)]
+    return "\n".join(fields).encode()
+
+
 def robots(site: Site) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {site.absolute('/sitemap.xml')}\n"
