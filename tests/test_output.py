@@ -148,7 +148,16 @@ def _one_of_each_half(out: Path) -> tuple[str, str]:
 
 
 @pytest.mark.usefixtures("split")
-def test_the_live_tree_checked_in_two_processes(live: Path) -> None:
+def test_the_live_tree_checked_in_two_processes(live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    forked, fork = [], os.fork
+
+    def recorded_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recorded_fork)
     state = read_state(live, spare=False)
     assert state.output_intact(live, jobs=2) and state.output_intact(live, jobs=1)
     here, there = _one_of_each_half(live)
@@ -160,8 +169,10 @@ def test_the_live_tree_checked_in_two_processes(live: Path) -> None:
     finally:
         (live / "moved-away").rename(live / there)
     assert state.output_intact(live, jobs=2)
-    with pytest.raises(ChildProcessError):  # the forked checker was waited for
-        os.waitpid(-1, os.WNOHANG)
+    assert forked
+    for pid in forked:  # each forked checker was waited for (other tests' processes may live on)
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 @pytest.mark.usefixtures("split")
