@@ -31,7 +31,7 @@ from . import collector
 from .deps import Deps, source_digest
 from .errors import BuildError
 from .inputs import input_fingerprint
-from .output import BuildState, SiteWriter, SpareCheck, WriteStats, read_spare, read_state
+from .output import BuildState, SiteWriter, SpareCheck, StateMemory, WriteStats, read_spare, read_state
 from .settings import Settings
 
 if TYPE_CHECKING:  # the snapshot's loader and model, and the workers' pipes, are imported when a build runs
@@ -70,9 +70,11 @@ class BuildContext:
 @dataclass
 class Resident:
     """What a process that builds again and again (`serve --watch`) keeps from one build to the
-    next: the snapshot it loaded, whose records the next load takes over line by line."""
+    next: the snapshot it loaded, whose records the next load takes over line by line, and the
+    states of the output's trees, read again only if another process has replaced them."""
 
     snapshot: Snapshot | None = None
+    states: StateMemory = field(default_factory=StateMemory)
 
 
 @dataclass(frozen=True)
@@ -138,13 +140,14 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     """
     started_at = time.perf_counter()
     inputs = input_fingerprint(settings)
-    state = read_state(settings.output_dir, spare=False)
+    memory = resident.states if resident is not None else None
+    state = read_state(settings.output_dir, spare=False, memory=memory)
     jobs = jobs or default_jobs()
     if not force:
         if state.inputs == inputs and state.output_intact(settings.output_dir, jobs):
             stats = WriteStats(files=len(state.files), bytes=state.files.total_size(), reused=len(state.files))
             return BuildResult(stats, time.perf_counter() - started_at, settings.output_dir, 0, skipped=True)
-        state.spare = read_spare(settings.output_dir)
+        state.spare = read_spare(settings.output_dir, memory)
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
     from .snapshot import load_snapshot
@@ -166,7 +169,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         # The writer waits for the spare's check. When the load was quicker than the check (a
         # resident build's), the parts' keys are found meanwhile; else the early parts start first.
         keyed = None if spare_check is None or spare_check.ready() else _keyed_parts(modules, context, progress)
-        with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check) as writer, \
+        with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check,
+                        memory=memory) as writer, \
                 _Workers(writer, context.memo, jobs) as workers:
             parts: list[Part] = []
             started: list[Part] = []  # early parts that will run: started now, in a worker of their own

@@ -25,7 +25,7 @@ import os
 import shutil
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -194,35 +194,87 @@ def _intact(root: Path, tree: Tree, jobs: int = 1) -> bool:
         os.waitpid(pid, 0)
 
 
-def _read_state_file(path: Path) -> dict | None:
+def _file_identity(fd_or_path: int | Path) -> tuple[int, int, int, int] | None:
+    """(device, inode, size, mtime) of a file: a state file rewritten or replaced has another."""
     try:
-        data = orjson.loads(path.read_bytes())
-        return data if data.get("version") == STATE_VERSION else None
-    except (OSError, ValueError, AttributeError):
+        st = os.stat(fd_or_path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+class StateMemory:
+    """The states of an output folder's trees as this process last read or wrote them, each with
+    its file's identity. A process that builds again and again (`serve --watch`) reads a state
+    file again only when something else has replaced it (0.08 s a build at 6,000 packages).
+    States handed out are copies of what is held; the file tables in them are never changed."""
+
+    def __init__(self) -> None:
+        self._held: dict[Path, tuple[tuple[int, int, int, int], BuildState]] = {}
+
+    def recall(self, path: Path) -> BuildState | None:
+        held = self._held.get(path)
+        if held is None or _file_identity(path) != held[0]:
+            return None
+        return replace(held[1], spare=None)
+
+    def hold(self, path: Path, identity: tuple[int, int, int, int] | None, state: BuildState) -> None:
+        if identity is None:
+            self._held.pop(path, None)
+        else:
+            self._held[path] = identity, state
+
+    def moved(self, source: Path, target: Path) -> None:
+        """A state file was renamed (its identity stays)."""
+        held = self._held.pop(source, None)
+        if held is None:
+            self._held.pop(target, None)
+        else:
+            self._held[target] = held
+
+
+def _read_state_file(path: Path, memory: StateMemory | None = None) -> BuildState | None:
+    """The state in a file (None when missing, unreadable or of another version)."""
+    known = memory.recall(path) if memory is not None else None
+    if known is not None:
+        return known
+    loaded = _load_state_file(path)
+    if loaded is None:
+        return None
+    identity, state = loaded
+    if memory is None:
+        return state
+    memory.hold(path, identity, state)
+    return replace(state)
+
+
+def _load_state_file(path: Path) -> tuple[tuple[int, int, int, int] | None, BuildState] | None:
+    """The identity of a state file and the state in it, read from disk."""
+    try:
+        with open(path, "rb") as handle:  # the identity and the bytes of one and the same file
+            identity, data = _file_identity(handle.fileno()), orjson.loads(handle.read())
+        if data.get("version") != STATE_VERSION:
+            return None
+        return identity, BuildState(data["inputs"], Tree.from_json(data["live"]), None, data["memo"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
 
 
-def read_state(out_dir: Path, spare: bool = True) -> BuildState:
+def read_state(out_dir: Path, spare: bool = True, memory: StateMemory | None = None) -> BuildState:
     """The state of the last build of `out_dir` (empty when unknown or unreadable), with its
-    spare tree's if `spare` (see `read_spare`)."""
-    try:
-        data = _read_state_file(state_path(out_dir))
-        if data is None:
-            return BuildState()
-        state = BuildState(data["inputs"], Tree.from_json(data["live"]), None, data["memo"])
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+    spare tree's if `spare` (see `read_spare`); from `memory` when the file is the one it holds."""
+    state = _read_state_file(state_path(out_dir), memory)
+    if state is None:
         return BuildState()
-    state.spare = read_spare(out_dir) if spare else None
+    if spare:
+        state.spare = read_spare(out_dir, memory)
     return state
 
 
-def read_spare(out_dir: Path) -> Tree | None:
+def read_spare(out_dir: Path, memory: StateMemory | None = None) -> Tree | None:
     """The recorded state of the spare tree of `out_dir` (None when unknown or unreadable)."""
-    try:
-        data = _read_state_file(spare_state_path(out_dir))
-        return Tree.from_json(data["live"]) if data is not None else None
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return None
+    state = _read_state_file(spare_state_path(out_dir), memory)
+    return state.live if state is not None else None
 
 
 def spare_problems(root: Path, tree: Tree) -> tuple[list[str], list[str]]:
@@ -299,15 +351,18 @@ class SiteWriter:
     Used as a context manager: on an exception the live output folder is left untouched.
     `fresh` starts from an empty tree instead of the spare (files equal to the live tree's
     are still hard-linked from it). `state` is the output folder's, if already read;
-    `spare_check` a check of its spare started earlier.
+    `spare_check` a check of its spare started earlier; `memory` keeps the states it reads and
+    writes for the next build of the same process.
     """
 
     def __init__(self, out_dir: Path, inputs: str | None = None, *, fresh: bool = False,
-                 state: BuildState | None = None, spare_check: SpareCheck | None = None) -> None:
+                 state: BuildState | None = None, spare_check: SpareCheck | None = None,
+                 memory: StateMemory | None = None) -> None:
         self.out_dir = Path(out_dir)
         self.inputs = inputs
         self.stats = WriteStats()
-        state = read_state(self.out_dir) if state is None else state
+        self.memory = memory
+        state = read_state(self.out_dir, memory=memory) if state is None else state
         self.live = state.live if state.live.dir_id and _dir_id(self.out_dir) == state.live.dir_id else Tree()
         spare_dir = spare_path(self.out_dir)
         spare = state.spare
@@ -538,12 +593,17 @@ class SiteWriter:
             # is the spare's. Its memo and inputs are not read from there.
             try:
                 os.replace(state_path(self.out_dir), spare_state)
+                if self.memory is not None:
+                    self.memory.moved(state_path(self.out_dir), spare_state)
             except FileNotFoundError:  # removed behind the build's back: the spare is not vouched for
                 pass
         elif spare_dir.exists():
             shutil.rmtree(spare_dir, ignore_errors=True)
-        live = Tree(_dir_id(self.out_dir), self._new, self._keys)
-        write_file_atomic(state_path(self.out_dir), BuildState(self.inputs, live, None, self.memo or {}).json_chunks())
+        state = BuildState(self.inputs, Tree(_dir_id(self.out_dir), self._new, self._keys), None, self.memo or {})
+        write_file_atomic(state_path(self.out_dir), state.json_chunks())
+        if self.memory is not None:  # held as the next build would read it: the notes as JSON gives them
+            state.memo = orjson.loads(orjson.dumps(state.memo))
+            self.memory.hold(state_path(self.out_dir), _file_identity(state_path(self.out_dir)), state)
 
     def abort(self) -> None:
         if self._fresh:

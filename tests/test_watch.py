@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from builder import output
 from builder.build import Resident, build, compare_trees
 from builder.settings import ROOT, load_settings
 from builder.watch import BuildProcess, input_signature, watch
@@ -171,6 +172,41 @@ def test_a_resident_build_takes_over_unchanged_records_and_builds_the_same_tree(
     select2 = next(p for p in after.packages.values() if p.slug == "django-select2")
     assert select2 is not before.packages[select2.id] and select2.repo_watchers == 4321
     assert sum(after.packages[i] is before.packages[i] for i in after.packages) == len(after.packages) - 1
+    build(load_settings(data_dir=data, output_dir=fresh), jobs=1, force=True)
+    assert compare_trees(fresh, site) == []
+
+
+def _held_as_on_disk(held: output.BuildState | None, path: Path) -> bool:
+    loaded = output._load_state_file(path)
+    assert held is not None and loaded is not None
+    on_disk = loaded[1]
+    return (held.inputs, held.memo, held.live.dir_id, held.live.parts, sorted(held.live.files.items())) == \
+        (on_disk.inputs, on_disk.memo, on_disk.live.dir_id, on_disk.live.parts, sorted(on_disk.live.files.items()))
+
+
+def test_a_resident_build_reads_the_states_again_only_when_another_build_replaced_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data, site, fresh = tmp_path / "data", tmp_path / "site", tmp_path / "fresh"
+    shutil.copytree(ROOT / "data", data)
+    settings = load_settings(data_dir=data, output_dir=site)
+    reads: list[Path] = []
+    load = output._load_state_file
+    monkeypatch.setattr(output, "_load_state_file", lambda path: reads.append(path) or load(path))
+    resident = Resident()
+    for stars in (1111, 2222, 3333):  # the second build makes the spare; the third has both states held
+        _edit_package(data, "django-select2", repo_watchers=stars)
+        reads.clear()
+        build(settings, jobs=2, resident=resident)
+    assert reads == []
+    memory = resident.states
+    assert _held_as_on_disk(memory.recall(output.state_path(site)), output.state_path(site))
+    assert _held_as_on_disk(memory.recall(output.spare_state_path(site)), output.spare_state_path(site))
+    _edit_package(data, "django-select2", repo_watchers=4444)
+    build(settings, jobs=2)  # another process's build replaces both state files
+    _edit_package(data, "django-select2", repo_watchers=5555)
+    reads.clear()
+    build(settings, jobs=2, resident=resident)
+    assert sorted(reads) == sorted([output.state_path(site), output.spare_state_path(site)])
     build(load_settings(data_dir=data, output_dir=fresh), jobs=1, force=True)
     assert compare_trees(fresh, site) == []
 
