@@ -90,7 +90,7 @@ def category_list(site: PageSite, _: object) -> Iterator[Output]:
 
 
 ListKey = tuple[int | None, str, int]  # (list: None or a category id, sort key, first page)
-PAGES_PER_PART = 10
+PAGES_PER_PART = 2
 
 
 def list_keys(site: PageSite) -> list[ListKey]:

@@ -76,7 +76,7 @@ def parts(ctx: BuildContext) -> list[Part]:
     return out
 
 
-WINDOW = 400  # entities shown by the pages of one list part: a change re-renders the parts that show it
+WINDOW = 100  # entities shown by the pages of one list part: a change re-renders the parts that show it
 
 
 def _page_windows(count: int, fmt: str | None) -> list[tuple[int, list[int]]]:
