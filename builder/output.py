@@ -36,7 +36,7 @@ from .errors import BuildError
 from .filetable import HASH_SIZE, FileTable
 from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
 
-STATE_VERSION = 6
+STATE_VERSION = 7
 
 
 class Unchanged:
@@ -91,26 +91,51 @@ def _dir_id(path: Path) -> list[int] | None:
     return [st.st_dev, st.st_ino]
 
 
+Identity = tuple[int, int, int, int]  # a file's device, inode, size and mtime
+
+
 @dataclass
 class Tree:
-    """What one tree holds, as recorded: its folder's identity, its files and its parts' keys."""
+    """What one tree holds, as recorded: its folder's identity, its files and its parts' keys.
+
+    `ran` names the parts the build of this tree ran, and `after` is the identity of the state
+    file of the tree it was built after (which then became the spare): every other part's files
+    are recorded here as they were there, so the next build compares only the files of these
+    parts with the spare's (None: not known, compare every file)."""
 
     dir_id: list[int] | None = None
     files: FileTable = field(default_factory=FileTable)
     parts: dict[str, str | None] = field(default_factory=dict)
+    ran: frozenset[str] | None = None
+    after: Identity | None = None
+    read_from: Identity | None = None  # the identity of the state file this record was read from
 
     def json_chunks(self) -> Iterator[bytes]:
         """The tree as JSON, in pieces."""
         names = sorted(self.parts)
         keys = orjson.dumps([names, [self.parts[n] for n in names]])
-        yield b'{"dir":' + orjson.dumps(self.dir_id) + b',"keys":' + keys + b',"files":'
+        ran = orjson.dumps(None if self.ran is None else sorted(self.ran))
+        yield (b'{"dir":' + orjson.dumps(self.dir_id) + b',"keys":' + keys + b',"ran":' + ran
+               + b',"after":' + orjson.dumps(self.after) + b',"files":')
         yield from self.files.json_chunks()
         yield b"}"
 
     @classmethod
-    def from_json(cls, data: dict) -> Tree:
+    def from_json(cls, data: dict, read_from: Identity | None = None) -> Tree:
         names, keys = data["keys"]
-        return cls(data["dir"], FileTable.from_json(data["files"]), dict(zip(names, keys, strict=True)))
+        ran, after = data["ran"], data["after"]
+        if ran is not None and not all(isinstance(name, str) for name in ran):
+            raise TypeError("ran: not a list of part names")
+        return cls(data["dir"], FileTable.from_json(data["files"]), dict(zip(names, keys, strict=True)),
+                   None if ran is None else frozenset(ran), None if after is None else tuple(after),
+                   read_from)
+
+    def unchanged_since(self, spare: Tree | None) -> frozenset[str] | None:
+        """The parts whose files this tree records as `spare` does, but for `ran`: None when
+        `spare` is not the tree this one was built after (as far as the records tell)."""
+        if spare is None or self.ran is None or self.after is None or spare.read_from != self.after:
+            return None
+        return self.ran
 
 
 @dataclass
@@ -194,7 +219,7 @@ def _intact(root: Path, tree: Tree, jobs: int = 1) -> bool:
         os.waitpid(pid, 0)
 
 
-def _file_identity(fd_or_path: int | Path) -> tuple[int, int, int, int] | None:
+def _file_identity(fd_or_path: int | Path) -> Identity | None:
     """(device, inode, size, mtime) of a file: a state file rewritten or replaced has another."""
     try:
         st = os.stat(fd_or_path)
@@ -210,7 +235,7 @@ class StateMemory:
     States handed out are copies of what is held; the file tables in them are never changed."""
 
     def __init__(self) -> None:
-        self._held: dict[Path, tuple[tuple[int, int, int, int], BuildState]] = {}
+        self._held: dict[Path, tuple[Identity, BuildState]] = {}
 
     def recall(self, path: Path) -> BuildState | None:
         held = self._held.get(path)
@@ -218,10 +243,11 @@ class StateMemory:
             return None
         return replace(held[1], spare=None)
 
-    def hold(self, path: Path, identity: tuple[int, int, int, int] | None, state: BuildState) -> None:
+    def hold(self, path: Path, identity: Identity | None, state: BuildState) -> None:
         if identity is None:
             self._held.pop(path, None)
         else:
+            state.live.read_from = identity
             self._held[path] = identity, state
 
     def moved(self, source: Path, target: Path) -> None:
@@ -248,14 +274,14 @@ def _read_state_file(path: Path, memory: StateMemory | None = None) -> BuildStat
     return replace(state)
 
 
-def _load_state_file(path: Path) -> tuple[tuple[int, int, int, int] | None, BuildState] | None:
+def _load_state_file(path: Path) -> tuple[Identity | None, BuildState] | None:
     """The identity of a state file and the state in it, read from disk."""
     try:
         with open(path, "rb") as handle:  # the identity and the bytes of one and the same file
             identity, data = _file_identity(handle.fileno()), orjson.loads(handle.read())
         if data.get("version") != STATE_VERSION:
             return None
-        return identity, BuildState(data["inputs"], Tree.from_json(data["live"]), None, data["memo"])
+        return identity, BuildState(data["inputs"], Tree.from_json(data["live"], identity), None, data["memo"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return None
 
@@ -370,6 +396,8 @@ class SiteWriter:
             spare = None
             if spare_dir.exists():
                 shutil.rmtree(spare_dir, ignore_errors=True)
+        self._spare = spare
+        self._problems: set[str] = set()  # the spare's files found not as recorded
         if spare is not None:
             self.root = spare_dir
             self._target = self._verified(spare_dir, spare, spare_check)
@@ -382,12 +410,13 @@ class SiteWriter:
             self._fresh = True
         self._new = FileTable()
         self._keys: dict[str, str | None] = {}
+        self._kept: set[str] = set()
         self._written: dict[bytes, str] = {}  # content hash -> path of a file the running part wrote
 
-    @staticmethod
-    def _verified(root: Path, tree: Tree, check: SpareCheck | None) -> FileTable:
+    def _verified(self, root: Path, tree: Tree, check: SpareCheck | None) -> FileTable:
         """The spare's files as recorded; None for one that is not as recorded (to be replaced)."""
         missing, changed = check.result() if check is not None and check.tree is tree else spare_problems(root, tree)
+        self._problems.update(missing, changed)
         out = tree.files.copy()
         for rel in changed:
             out.forget_entry(rel)
@@ -410,12 +439,21 @@ class SiteWriter:
             raise RuntimeError("keep_parts comes before any write")
         live = self.live.files
         by_part = live.paths_by_part()
+        # Where the spare may differ from the live tree: the files of the parts the live tree's
+        # build ran and those the spare's check found not as recorded (else: any file).
+        ran = self.live.unchanged_since(self._spare)
+        problems: dict[str, list[str]] = {}
+        for rel in self._problems:
+            entry = live.get(rel)
+            if entry is not None:
+                problems.setdefault(entry.part, []).append(rel)
         kept: set[str] = set()
         for name, key in keys.items():
             if name not in self.live.parts or self.live.parts[name] != key:
                 continue
+            suspect = by_part.get(name, ()) if ran is None or name in ran else problems.get(name, ())
             linked: list[str] = []
-            for rel in self._target.differing(by_part.get(name, ()), live):
+            for rel in self._target.differing(suspect, live):
                 if self._link_live(rel):
                     linked.append(rel)
                 else:  # the part will run: undo the links made for it
@@ -435,6 +473,7 @@ class SiteWriter:
                     self._new.pop(rel)
         self.stats.files += len(self._new)
         self.stats.bytes += self._new.total_size()
+        self._kept = kept
         return kept
 
     # -- files -------------------------------------------------------------------------------
@@ -588,18 +627,21 @@ class SiteWriter:
         spare_state.unlink(missing_ok=True)
         had_live = self.out_dir.is_dir()
         replace_dir(self.root, self.out_dir, keep_old=spare_dir if had_live else None)
+        after = None  # the identity of the spare's state file, if the old live tree is the spare
         if had_live and self.live.dir_id is not None and _dir_id(spare_dir) == self.live.dir_id:
             # The old live tree is the spare now: its state file (read at the start, as it was)
             # is the spare's. Its memo and inputs are not read from there.
             try:
                 os.replace(state_path(self.out_dir), spare_state)
+                after = self.live.read_from
                 if self.memory is not None:
                     self.memory.moved(state_path(self.out_dir), spare_state)
             except FileNotFoundError:  # removed behind the build's back: the spare is not vouched for
                 pass
         elif spare_dir.exists():
             shutil.rmtree(spare_dir, ignore_errors=True)
-        state = BuildState(self.inputs, Tree(_dir_id(self.out_dir), self._new, self._keys), None, self.memo or {})
+        live = Tree(_dir_id(self.out_dir), self._new, self._keys, frozenset(self._keys.keys() - self._kept), after)
+        state = BuildState(self.inputs, live, None, self.memo or {})
         write_file_atomic(state_path(self.out_dir), state.json_chunks())
         if self.memory is not None:  # held as the next build would read it: the notes as JSON gives them
             state.memo = orjson.loads(orjson.dumps(state.memo))

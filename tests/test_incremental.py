@@ -15,7 +15,8 @@ import pytest
 
 from bench.generate import generate_snapshot
 from builder.build import BuildResult, build, compare_trees
-from builder.output import spare_path, state_path
+from builder.filetable import FileTable
+from builder.output import read_state, spare_path, spare_state_path, state_path
 from builder.render_pages import BUCKETS
 from builder.settings import load_settings
 from builder.snapshot import FILES, write_snapshot
@@ -222,6 +223,45 @@ def test_a_spare_changed_behind_the_builds_back_is_not_trusted(project: Project,
     project.edit(lambda r: r["grids"][0].update(title="Another title"))
     project.build(jobs)
     assert project.fresh_differences() == []
+
+
+def test_parts_are_kept_comparing_only_the_files_of_the_parts_the_last_build_ran(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Elsewhere the live tree records what the spare records; unless the spare's state file is not
+    the one the live tree was built after: then every kept file is compared."""
+    asked: list[str] = []
+    differing = FileTable.differing
+
+    def recorded(self: FileTable, rels: list[str], other: FileTable) -> list[str]:
+        asked.extend(rels)
+        return differing(self, rels, other)
+
+    monkeypatch.setattr(FileTable, "differing", recorded)
+    packages = project.records()["packages"]
+    one, other = packages[0]["id"], next(p["id"] for p in packages if p["id"] % BUCKETS != packages[0]["id"] % BUCKETS)
+
+    def stars(package_id: int, count: int) -> None:
+        project.edit(lambda r: next(p for p in r["packages"] if p["id"] == package_id).update(repo_watchers=count))
+
+    for count, package_id in enumerate((one, other, one)):  # the manifest as write_snapshot writes it; a spare
+        stars(package_id, 1000 + count)
+        project.build()
+    for replaced in (False, True):
+        stars(other, 2000 + replaced)  # the parts that showed `one` are kept, and differ from the spare
+        before = read_state(project.site).live
+        part_of = {rel: entry.part for rel, entry in before.files.items() if entry}
+        if replaced:  # the same record in another file
+            copy = spare_state_path(project.site).with_suffix(".copy")
+            shutil.copyfile(spare_state_path(project.site), copy)
+            copy.replace(spare_state_path(project.site))
+        asked.clear()
+        result = project.build()
+        compared = {part_of[rel] for rel in asked}
+        assert compared - set(result.parts_ran), "kept parts' files compared"
+        assert (compared <= before.ran) != replaced, sorted(compared - before.ran)[:5]
+        assert project.fresh_differences() == []
+        stars(one, 3000 + replaced)
+        project.build()
 
 
 def test_a_build_that_fails_half_way_leaves_the_site_and_the_next_build_whole(
