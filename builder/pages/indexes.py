@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from ..model import Package, Release
 from . import format as fmt
@@ -93,11 +94,32 @@ def _newest_release(p: Package) -> tuple[str, int, Package, Release] | None:
 
 def _latest_releases(site: Site) -> tuple[PackageItem, ...]:
     """The packages released most recently, each once, with its newest release."""
-    candidates = filter(None, map(_newest_release, site.snapshot.packages.values()))
-    top = heapq.nlargest(HOME_LIST, candidates, key=lambda c: (fmt.sort_key_ts(c[0]), c[1]))
+    top = heapq.nlargest(HOME_LIST, filter(None, map(_newest_release, _release_candidates(site))),
+                         key=lambda c: (fmt.sort_key_ts(c[0]), c[1]))
     return tuple(PackageItem(Link(f"{p.title} {r.number}", site.href(site.package_path(p))),
                              description_of(p), fmt.date(r.upload_time), fmt.iso_date(r.upload_time or ""))
                  for _, _, p, r in top)
+
+
+def _release_candidates(site: Site) -> list[Package]:
+    """The packages that may be among the HOME_LIST released last, found without reading a
+    timestamp as a time (33,000 releases at 6,000 packages).
+
+    A timestamp's local date is less than a day from its UTC date. Among the packages whose
+    newest local date is at least the HOME_LIST-th greatest such date D, each has a release after
+    the start of D-1 (UTC); so every package among the newest has a release after it too, whose
+    local date is D-2 or later. Any other package's releases all came earlier."""
+    newest: list[tuple[str, Package]] = []
+    for p in site.snapshot.packages.values():
+        if p.extra:
+            stamp = max((r.upload_time for r in p.extra.releases if r.upload_time and not r.hidden), default=None)
+            if stamp:
+                newest.append((stamp[:10], p))
+    dates = heapq.nlargest(HOME_LIST, (day for day, _ in newest))
+    if not dates:
+        return []
+    floor = (date.fromisoformat(dates[-1]) - timedelta(days=2)).isoformat()
+    return [p for day, p in newest if day >= floor]
 
 
 def home_page(site: Site) -> HomePage:
