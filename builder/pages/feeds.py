@@ -7,7 +7,6 @@ Written as `feeds/packages/latest/rss.xml` and `atom.xml`; the live URLs
 from __future__ import annotations
 
 import heapq
-from xml.sax.saxutils import escape, quoteattr
 
 from ..model import Package
 from . import format as fmt
@@ -29,6 +28,8 @@ def _updated(site: Site, packages: list[Package]) -> str:
 
 
 def rss(site: Site) -> str:
+    from xml.sax.saxutils import escape, quoteattr  # imports urllib.request (9 ms): only when a feed is made
+
     packages = latest_packages(site)
     title = f"{site.settings.title}: latest packages"
     items = "".join(
@@ -50,6 +51,8 @@ def rss(site: Site) -> str:
 
 
 def atom(site: Site) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+
     packages = latest_packages(site)
     entries = "".join(
         f"<entry><title>{escape(p.title)}</title>"

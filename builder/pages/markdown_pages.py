@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import markdown
 from markupsafe import Markup
 
 from ..errors import BuildError
@@ -49,6 +48,8 @@ def _front_matter(file: Path, text: str) -> tuple[dict[str, str], str]:
 
 def markdown_pages(site: Site) -> list[MarkdownPage]:
     """Every content/*.md page, in file name order."""
+    import markdown  # 12 ms to import: only when the Markdown pages are rendered
+
     folder = site.settings.content_dir
     pages = []
     for file in sorted(folder.glob("*.md")) if folder.is_dir() else []:

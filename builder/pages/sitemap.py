@@ -8,7 +8,6 @@ for pages without a date of their own the snapshot's `fetched_at`. A child holds
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from xml.sax.saxutils import escape
 
 from . import format as fmt
 from .site import Site
@@ -18,6 +17,8 @@ XMLNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def _urlset(entries: list[tuple[str, str]]) -> str:
+    from xml.sax.saxutils import escape  # imports urllib.request (9 ms): only when sitemaps are made
+
     body = "".join(f"<url><loc>{escape(loc)}</loc><lastmod>{fmt.rfc3339(mod)}</lastmod></url>"
                    for loc, mod in entries)
     return f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{XMLNS}">{body}</urlset>\n'
@@ -49,6 +50,8 @@ def sitemaps(site: Site, extra_paths: Iterable[str]) -> Iterator[tuple[str, str]
                 site.snapshot.manifest.fetched_at
             index.append((site.absolute("/" + file), lastmod))
             yield file, _urlset(chunk)
+    from xml.sax.saxutils import escape
+
     body = "".join(f"<sitemap><loc>{escape(loc)}</loc><lastmod>{fmt.rfc3339(mod)}</lastmod></sitemap>"
                    for loc, mod in index)
     yield "sitemap.xml", (f'<?xml version="1.0" encoding="utf-8"?>\n'
