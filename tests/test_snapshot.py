@@ -180,6 +180,27 @@ def test_known_lines_load_the_very_records_a_checked_load_gives(tmp_path: Path) 
         assert getattr(trusted, kind) == getattr(checked, kind), kind
 
 
+def test_releases_and_cells_hold_their_lines_values_and_share_repeated_ones(tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    from bench.generate import generate_snapshot
+
+    data = tmp_path / "data"
+    generate_snapshot(data, 120, 10, seed=7)
+    snap = load_snapshot(data)
+    lines = {kind: {r["id"]: r for r in map(json.loads, (data / FILES[kind]).read_text(encoding="utf-8").splitlines())}
+             for kind in ("packages", "grids")}
+    releases = [r for p in snap.packages.values() if p.extra for r in p.extra.releases]
+    assert [asdict(r) for r in releases] == [
+        r for p in snap.packages.values() if p.extra for r in lines["packages"][p.id]["extra"]["releases"]]
+    cells = [e for g in snap.grids.values() for e in g.elements or ()]
+    assert [asdict(e) for e in cells] == [
+        e for g in snap.grids.values() for e in lines["grids"][g.id]["elements"] or ()]
+    for values in ([r.number for r in releases], [r.licenses for r in releases if r.licenses], [e.text for e in cells]):
+        assert len({id(v) for v in values}) == len({json.dumps(v) for v in values}) < len(values)
+    assert all(r.modified is r.created for r in releases if r.modified == r.created)
+
+
 def test_a_previous_load_lends_the_records_of_unchanged_lines(tmp_path: Path) -> None:
     """`serve --watch` loads again and again: a line read before is not parsed again, its record
     is taken over; the snapshot is the one a fresh load gives."""
