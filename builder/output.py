@@ -244,6 +244,8 @@ class StateMemory:
         return replace(held[1], spare=None)
 
     def hold(self, path: Path, identity: Identity | None, state: BuildState) -> None:
+        """Hold the state in the file at path, whose identity is given (its tree's `read_from`
+        becomes that identity); an unknown identity holds nothing."""
         if identity is None:
             self._held.pop(path, None)
         else:

@@ -180,8 +180,9 @@ class Family:
     """A kind of page: its keys, how one key renders, and what the pages are made from.
 
     `inputs(site, deps, key)` gives the digests one key's pages depend on; a family without it
-    depends on the whole snapshot. Keyed families are cut into BUCKETS parts by key, so a
-    change re-renders the bucket of the changed key only."""
+    is one part, which depends on what `shows(site, deps)` gives, or else on the whole snapshot.
+    Keyed families are cut into BUCKETS parts by key, so a change re-renders the bucket of the
+    changed key only."""
 
     name: str
     keys: Callable[[PageSite], Iterable]

@@ -118,7 +118,10 @@ def _release_candidates(site: Site) -> list[Package]:
     dates = heapq.nlargest(HOME_LIST, (day for day, _ in newest))
     if not dates:
         return []
-    floor = (date.fromisoformat(dates[-1]) - timedelta(days=2)).isoformat()
+    try:
+        floor = (date.fromisoformat(dates[-1]) - timedelta(days=2)).isoformat()
+    except OverflowError:  # within two days of year 1: every package is a candidate
+        floor = ""
     return [p for day, p in newest if day >= floor]
 
 

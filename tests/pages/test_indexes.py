@@ -55,3 +55,10 @@ def test_a_release_two_local_days_before_the_others_can_be_the_newest() -> None:
     packages[99] = package(99, "2026-03-03T23:30:00-12:00")
     site = SimpleNamespace(snapshot=SimpleNamespace(packages=packages))
     assert packages[99] in _release_candidates(site)  # type: ignore[arg-type]
+
+
+def test_releases_of_year_one_leave_every_package_a_candidate() -> None:
+    release = SimpleNamespace(id=1, upload_time="0001-01-01T10:00:00+00:00", hidden=False)
+    packages = {1: SimpleNamespace(id=1, extra=SimpleNamespace(releases=[release]))}
+    site = SimpleNamespace(snapshot=SimpleNamespace(packages=packages))
+    assert _release_candidates(site) == [packages[1]]  # type: ignore[arg-type]
