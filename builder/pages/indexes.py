@@ -83,9 +83,13 @@ def grid_items(site: Site) -> tuple[GridItem, ...]:
                  for g in grids)
 
 
+def _dated_releases(p: Package) -> list[Release]:
+    """The releases the home page may show: dated and not hidden."""
+    return [r for r in p.extra.releases if r.upload_time and not r.hidden] if p.extra else []
+
+
 def _newest_release(p: Package) -> tuple[str, int, Package, Release] | None:
-    shown = [(fmt.sort_key_ts(r.upload_time), r.id, r) for r in p.extra.releases
-             if r.upload_time and not r.hidden] if p.extra else []
+    shown = [(fmt.sort_key_ts(r.upload_time), r.id, r) for r in _dated_releases(p)]
     if not shown:
         return None
     _, _, release = max(shown, key=lambda c: c[:2])
@@ -111,10 +115,9 @@ def _release_candidates(site: Site) -> list[Package]:
     local date is D-2 or later. Any other package's releases all came earlier."""
     newest: list[tuple[str, Package]] = []
     for p in site.snapshot.packages.values():
-        if p.extra:
-            stamp = max((r.upload_time for r in p.extra.releases if r.upload_time and not r.hidden), default=None)
-            if stamp:
-                newest.append((stamp[:10], p))
+        stamp = max((r.upload_time for r in _dated_releases(p)), default=None)
+        if stamp:
+            newest.append((stamp[:10], p))
     dates = heapq.nlargest(HOME_LIST, (day for day, _ in newest))
     if not dates:
         return []
