@@ -47,7 +47,8 @@ def dataset(packages: int, grids: int) -> Path:
 def inner(data: str, out: str, templates: str | None, jobs: int | None, resident: bool = False) -> None:
     """Run one build in this process and print its figures as JSON. With `resident`, as
     `serve --watch` builds: a first build (not timed) after one change loads the snapshot, and
-    the build timed, after another change, takes over its records."""
+    the build timed, after another change, takes over its records (and trusts the spare's
+    check done between the two builds, `builder/idlecheck.py`)."""
     from builder.build import Resident, build
     from builder.settings import load_settings
 
@@ -58,10 +59,13 @@ def inner(data: str, out: str, templates: str | None, jobs: int | None, resident
         change_one_package(Path(data), 3)
         build(settings, jobs=jobs, resident=kept)
         change_one_package(Path(data), 0)
+        kept.idle.wait()  # the spare's check, done while serve --watch waits for the next edit
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, cpu = time.perf_counter(), time.process_time()
     result = build(settings, jobs=jobs, resident=kept)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if kept:
+        kept.close()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     children_cpu = children.ru_utime + children.ru_stime - before.ru_utime - before.ru_stime
     print(json.dumps({

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from . import collector
 from .deps import Deps, source_digest
 from .errors import BuildError
+from .idlecheck import IdleCheck
 from .inputs import input_fingerprint
 from .output import BuildState, SiteWriter, SpareCheck, StateMemory, WriteStats, read_spare, read_state
 from .settings import Settings
@@ -75,6 +76,17 @@ class Resident:
 
     snapshot: Snapshot | None = None
     states: StateMemory = field(default_factory=StateMemory)
+    idle: IdleCheck = field(default_factory=IdleCheck)  # the spare's check, done between builds
+
+    def close(self) -> None:
+        """Stop the check between builds (its thread, its watch of the output)."""
+        self.idle.stop()
+
+    def __enter__(self) -> Resident:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)
@@ -139,6 +151,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     again passes the same `resident` each time: the load takes over its last snapshot's records.
     """
     started_at = time.perf_counter()
+    if resident is not None:
+        resident.idle.pause()  # no thread may run while the build forks
     inputs = input_fingerprint(settings)
     memory = resident.states if resident is not None else None
     state = read_state(settings.output_dir, spare=False, memory=memory)
@@ -146,14 +160,24 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     if not force:
         if state.inputs == inputs and state.output_intact(settings.output_dir, jobs):
             stats = WriteStats(files=len(state.files), bytes=state.files.total_size(), reused=len(state.files))
+            if resident is not None:
+                resident.idle.start(settings.output_dir, resident.states)
             return BuildResult(stats, time.perf_counter() - started_at, settings.output_dir, 0, skipped=True)
         state.spare = read_spare(settings.output_dir, memory)
     if jobs > 1 and "fork" not in multiprocessing.get_all_start_methods():
         jobs = 1
     from .snapshot import load_snapshot
 
-    # With a second core, the spare's files are checked while the snapshot loads.
-    spare_check = SpareCheck(settings.output_dir, state) if jobs > 1 and not force else None
+    # The spare's files are checked: between builds already (a resident process's), else with a
+    # second core while the snapshot loads.
+    if force:
+        spare_check = None
+        if resident is not None:
+            resident.idle.stop()
+    elif resident is not None and resident.idle.vouches_for(state.spare):
+        spare_check = SpareCheck.done(settings.output_dir, state.spare)
+    else:
+        spare_check = SpareCheck(settings.output_dir, state) if jobs > 1 else None
     try:
         # The snapshot lives for the whole build: its objects go to the permanent generation before
         # the collector runs again (else its first run scans them all, a tenth of the load's time).
@@ -204,6 +228,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         gc.unfreeze()
         if spare_check:
             spare_check.close()
+    if resident is not None:
+        resident.idle.start(settings.output_dir, resident.states)
     return BuildResult(writer.stats, time.perf_counter() - started_at, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
 

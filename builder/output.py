@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import shutil
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path, PurePosixPath
@@ -169,8 +169,14 @@ class BuildState:
 def _not_as_recorded(root: Path, tree: Tree, start: int = 0, step: int = 1) -> Iterator[tuple[str, bool]]:
     """The files of a tree that are not as recorded (size, mtime), as (path, missing), one
     `stat` a file (of every `step`-th file from the `start`-th)."""
+    return files_not_as_recorded(root, islice(tree.files.sizes_and_mtimes(), start, None, step))
+
+
+def files_not_as_recorded(root: Path, recorded: Iterable[tuple[str, int, int]]) -> Iterator[tuple[str, bool]]:
+    """Of files under root recorded as (path, size, mtime), those not as recorded, as (path,
+    missing)."""
     prefix, stat = f"{root}{os.sep}", os.stat
-    for rel, size, mtime in islice(tree.files.sizes_and_mtimes(), start, None, step):
+    for rel, size, mtime in recorded:
         try:
             st = stat(prefix + rel)
         except OSError:
@@ -320,6 +326,7 @@ class SpareCheck:
     def __init__(self, out_dir: Path, state: BuildState) -> None:
         self.tree = state.spare
         self._receive = self._process = None
+        self._found: tuple[list[str], list[str]] | None = None
         self._root = spare_dir = spare_path(out_dir)
         if self.tree is None or self.tree.dir_id is None or _dir_id(spare_dir) != self.tree.dir_id:
             return
@@ -334,12 +341,22 @@ class SpareCheck:
         self._process.start()
         send.close()
 
+    @classmethod
+    def done(cls, out_dir: Path, tree: Tree) -> SpareCheck:
+        """The check of a spare found as recorded already (`idlecheck`): no process, no problem."""
+        check = cls.__new__(cls)
+        check.tree, check._root, check._receive, check._process, check._found = \
+            tree, spare_path(out_dir), None, None, ([], [])
+        return check
+
     def ready(self) -> bool:
         """Whether `result` would answer without waiting for the process."""
         return self._process is None or self._receive.poll()
 
     def result(self) -> tuple[list[str], list[str]]:
         """The problems found (checked here if the process could not tell)."""
+        if self._found is not None:
+            return self._found
         if self._process is None:
             return spare_problems(self._root, self.tree) if self.tree else ([], [])
         try:

@@ -169,3 +169,5 @@ def _serve_builds(conn: Connection, settings_file: Path | None, overrides: dict[
                 conn.send((False, traceback.format_exc()))
     except (EOFError, KeyboardInterrupt):  # the watch ended (Ctrl-C reaches this process too)
         pass
+    finally:
+        resident.close()

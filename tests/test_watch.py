@@ -158,10 +158,12 @@ def test_serve_watch_rebuilds_on_an_edit_and_keeps_serving_through_a_bad_one(tmp
         proc.stdout.close()  # type: ignore[union-attr]
 
 
-def test_a_resident_build_takes_over_unchanged_records_and_builds_the_same_tree(tmp_path: Path) -> None:
+def test_a_resident_build_takes_over_unchanged_records_and_builds_the_same_tree(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
     data, site, fresh = tmp_path / "data", tmp_path / "site", tmp_path / "fresh"
     shutil.copytree(ROOT / "data", data)
     resident = Resident()
+    request.addfinalizer(resident.close)
     build(load_settings(data_dir=data, output_dir=site), jobs=2, resident=resident)
     before = resident.snapshot
     assert before is not None
@@ -185,7 +187,7 @@ def _held_as_on_disk(held: output.BuildState | None, path: Path) -> bool:
 
 
 def test_a_resident_build_reads_the_states_again_only_when_another_build_replaced_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     data, site, fresh = tmp_path / "data", tmp_path / "site", tmp_path / "fresh"
     shutil.copytree(ROOT / "data", data)
     settings = load_settings(data_dir=data, output_dir=site)
@@ -193,6 +195,7 @@ def test_a_resident_build_reads_the_states_again_only_when_another_build_replace
     load = output._load_state_file
     monkeypatch.setattr(output, "_load_state_file", lambda path: reads.append(path) or load(path))
     resident = Resident()
+    request.addfinalizer(resident.close)
     for stars in (1111, 2222, 3333):  # the second build makes the spare; the third has both states held
         _edit_package(data, "django-select2", repo_watchers=stars)
         reads.clear()
