@@ -194,7 +194,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         # resident build's), the parts' keys are found meanwhile; else the early parts start first.
         keyed = None if spare_check is None or spare_check.ready() else _keyed_parts(modules, context, progress)
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check,
-                        memory=memory) as writer, \
+                        memory=memory, save_later=resident is not None) as writer, \
                 _Workers(writer, context.memo, jobs) as workers:
             parts: list[Part] = []
             started: list[Part] = []  # early parts that will run: started now, in a worker of their own
@@ -228,8 +228,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         gc.unfreeze()
         if spare_check:
             spare_check.close()
-    if resident is not None:
-        resident.idle.start(settings.output_dir, resident.states)
+    if resident is not None:  # the new tree is live: its state is written while the process waits
+        resident.idle.start(settings.output_dir, resident.states, save=writer.save_state)
     return BuildResult(writer.stats, time.perf_counter() - started_at, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
 

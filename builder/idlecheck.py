@@ -16,6 +16,7 @@ the kernel reports a change under the name it was made through.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
@@ -47,24 +48,32 @@ class IdleCheck:
         self._trees: tuple[Tree, Tree] | None = None  # (live, spare) being checked or checked
         self._vouched: Tree | None = None  # the spare, once found as recorded
 
-    def start(self, out_dir: Path, memory: StateMemory) -> None:
+    def start(self, out_dir: Path, memory: StateMemory, save: Callable[[], None] | None = None) -> None:
         """After a build of `out_dir`: watch its trees and check its spare, in a thread (unless
-        a check of these very trees is already in hand)."""
-        state = read_state(out_dir, memory=memory)
-        if state.spare is None:
-            self.stop()
-            return
-        if self._vouched is not None and self._trees is not None and self._trees[0] is state.live \
-                and self._trees[1] is state.spare:
-            return
+        a check of these very trees is already in hand). `save`, if given, writes the new live
+        tree's state first: the build that swapped the trees in has returned by then."""
+        if save is None:
+            state = read_state(out_dir, memory=memory)
+            if self._vouched is not None and self._trees is not None and self._trees[0] is state.live \
+                    and self._trees[1] is state.spare:
+                return
         self.stop()
         self._stop.clear()
-        self._trees = state.live, state.spare
-        self._thread = threading.Thread(target=self._run, args=(out_dir, state.live, state.spare),
-                                        name="idle-check", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(out_dir, memory, save), name="idle-check",
+                                        daemon=True)
         self._thread.start()
 
-    def _run(self, out_dir: Path, live: Tree, spare: Tree) -> None:
+    def _run(self, out_dir: Path, memory: StateMemory, save: Callable[[], None] | None) -> None:
+        if save is not None:
+            try:
+                save()  # never left half-done: the next build waits for it (`pause`)
+            except OSError:  # the state is not written: the next build builds afresh, and says why
+                return
+        state = read_state(out_dir, memory=memory)
+        live, spare = state.live, state.spare
+        self._trees = (live, spare) if spare is not None else None
+        if spare is None or self._stop.is_set():
+            return
         try:
             from inotify_simple import INotify, flags
         except (ImportError, OSError):  # not Linux, or no inotify_simple: the builds check the spare

@@ -397,13 +397,15 @@ class SiteWriter:
     `fresh` starts from an empty tree instead of the spare (files equal to the live tree's
     are still hard-linked from it). `state` is the output folder's, if already read;
     `spare_check` a check of its spare started earlier; `memory` keeps the states it reads and
-    writes for the next build of the same process.
+    writes for the next build of the same process; `save_later` leaves writing the new state
+    to a call of `save_state` after the commit.
     """
 
     def __init__(self, out_dir: Path, inputs: str | None = None, *, fresh: bool = False,
                  state: BuildState | None = None, spare_check: SpareCheck | None = None,
-                 memory: StateMemory | None = None) -> None:
+                 memory: StateMemory | None = None, save_later: bool = False) -> None:
         self.out_dir = Path(out_dir)
+        self.save_later = save_later
         self.inputs = inputs
         self.stats = WriteStats()
         self.memory = memory
@@ -660,7 +662,19 @@ class SiteWriter:
         elif spare_dir.exists():
             shutil.rmtree(spare_dir, ignore_errors=True)
         live = Tree(_dir_id(self.out_dir), self._new, self._keys, frozenset(self._keys.keys() - self._kept), after)
-        state = BuildState(self.inputs, live, None, self.memo or {})
+        self._unsaved = BuildState(self.inputs, live, None, self.memo or {})
+        if not self.save_later:
+            self.save_state()
+
+    save_later = False  # commit leaves the new live tree's state to `save_state`
+    _unsaved: BuildState | None = None
+
+    def save_state(self) -> None:
+        """Write the new live tree's state (commit does, unless `save_later`). Until it is
+        written, the live tree has none: a build meanwhile would build afresh."""
+        state, self._unsaved = self._unsaved, None
+        if state is None:
+            return
         write_file_atomic(state_path(self.out_dir), state.json_chunks())
         if self.memory is not None:  # held as the next build would read it: the notes as JSON gives them
             state.memo = orjson.loads(orjson.dumps(state.memo))

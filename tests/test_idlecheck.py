@@ -137,6 +137,7 @@ def test_without_inotify_every_build_checks_the_spare(
 
 def test_the_folders_watched_are_every_folder_of_the_recorded_files(tmp_path: Path, resident: Resident) -> None:
     settings = _resident_builds(tmp_path, resident)
+    resident.idle.wait()  # the state is written
     site = settings.output_dir
     live = output.read_state(site).live
     on_disk = {str(site)} | {str(p) for p in site.rglob("*") if p.is_dir()}
@@ -164,4 +165,20 @@ def test_a_change_made_before_the_trees_are_watched_is_found_by_the_check(
     _edit_package(settings.data_dir, "django-select2", repo_watchers=4444)
     build(settings, jobs=1, resident=resident)
     assert checks == [output.spare_path(settings.output_dir)]
+    assert _same_as_fresh(settings, tmp_path) == []
+
+
+def test_a_resident_build_returns_with_its_tree_live_and_the_next_waits_for_its_state(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resident: Resident) -> None:
+    settings = _resident_builds(tmp_path, resident)
+    resident.idle.wait()
+    real = output.write_file_atomic
+    monkeypatch.setattr(output, "write_file_atomic", lambda path, chunks: time.sleep(0.5) or real(path, chunks))
+    _edit_package(settings.data_dir, "django-select2", repo_watchers=3333)
+    build(settings, jobs=1, resident=resident)
+    assert "3333" in (settings.output_dir / "api" / "v4" / "packages" / "django-select2.json").read_text()
+    assert not output.state_path(settings.output_dir).exists()  # written meanwhile
+    _edit_package(settings.data_dir, "django-select2", repo_watchers=4444)
+    result = build(settings, jobs=1, resident=resident)
+    assert result.parts_kept > 0  # it found the state of the build before
     assert _same_as_fresh(settings, tmp_path) == []

@@ -201,10 +201,12 @@ def test_a_resident_build_reads_the_states_again_only_when_another_build_replace
         reads.clear()
         build(settings, jobs=2, resident=resident)
     assert reads == []
+    resident.idle.wait()  # the last build's state is written once its tree is live
     memory = resident.states
     assert _held_as_on_disk(memory.recall(output.state_path(site)), output.state_path(site))
     assert _held_as_on_disk(memory.recall(output.spare_state_path(site)), output.spare_state_path(site))
     _edit_package(data, "django-select2", repo_watchers=4444)
+    resident.idle.wait()  # the resident process has written its state and waits
     build(settings, jobs=2)  # another process's build replaces both state files
     _edit_package(data, "django-select2", repo_watchers=5555)
     reads.clear()
