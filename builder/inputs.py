@@ -16,7 +16,7 @@ from .settings import Settings
 
 def input_fingerprint(settings: Settings) -> str:
     """A hash of every input of a build of `settings`."""
-    digest = hashlib.blake2b(digest_size=20)
+    digest = hashlib.sha256()
     digest.update(repr(sorted((k, str(v)) for k, v in settings.__dict__.items() if k != "output_dir")).encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())  # the report shows the build time
     for root in (settings.data_dir, settings.templates_dir, settings.static_dir, settings.content_dir):
