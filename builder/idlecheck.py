@@ -25,6 +25,15 @@ from .output import StateMemory, Tree, _dir_id, files_not_as_recorded, read_stat
 CHECK_STOP_EVERY = 1024  # files stat'ed, or folders watched, between looks at the stop flag
 
 
+def watch_budget() -> int:
+    """How many folders the check may watch: a quarter of the watches this user may have, so
+    that editors and other tools keep theirs."""
+    try:
+        return int(Path("/proc/sys/fs/inotify/max_user_watches").read_text()) // 4
+    except (OSError, ValueError):
+        return 8192 // 4  # the kernel's default before 5.11
+
+
 def _folders(root: Path, tree: Tree) -> set[str]:
     """The folder of a tree and every folder its recorded files are in."""
     out = {str(root)}
@@ -81,27 +90,41 @@ class IdleCheck:
             from inotify_simple import INotify, flags
         except (ImportError, OSError):  # not Linux, or no inotify_simple: the builds check the spare
             return
+        spare_dir = spare_path(out_dir)
+        folders = sorted(_folders(out_dir, live) | _folders(spare_dir, spare))
+        if len(folders) > watch_budget():
+            return  # too many folders (100,000 packages): the watches are left to the editor and the like
         changes = (flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
                    | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF)
-        spare_dir = spare_path(out_dir)
         try:
             self._inotify = inotify = INotify(nonblocking=True)
-            folders = sorted(_folders(out_dir, live) | _folders(spare_dir, spare))
-            for i, folder in enumerate(folders):
-                if i % CHECK_STOP_EVERY == 0 and self._stop.is_set():
-                    return
-                inotify.add_watch(folder, changes | flags.ONLYDIR | flags.DONT_FOLLOW)
-        except OSError:  # too many folders to watch (the system's limit), or one gone meanwhile
-            return
-        # Watched from here on: what changed before shows in the files' sizes and mtimes.
+            if self._watched(inotify, folders, changes | flags.ONLYDIR | flags.DONT_FOLLOW) \
+                    and self._as_recorded(spare_dir, spare):
+                self._vouched = spare
+        except OSError:  # no watch to be had (the system's limit), or a folder gone meanwhile
+            pass
+        if self._vouched is None and self._inotify is not None:  # the watches go back at once
+            self._inotify.close()
+            self._inotify = None
+
+    def _watched(self, inotify: object, folders: list[str], mask: int) -> bool:
+        """Watch every folder (False if stopped first)."""
+        for i, folder in enumerate(folders):
+            if i % CHECK_STOP_EVERY == 0 and self._stop.is_set():
+                return False
+            inotify.add_watch(folder, mask)  # type: ignore[attr-defined]
+        return True
+
+    def _as_recorded(self, spare_dir: Path, spare: Tree) -> bool:
+        """Whether every file of the spare is as recorded (False if stopped first). Watched from
+        here on: what changed before shows in the files' sizes and mtimes."""
         if _dir_id(spare_dir) != spare.dir_id:
-            return
+            return False
         recorded = spare.files.sizes_and_mtimes()
         while chunk := list(islice(recorded, CHECK_STOP_EVERY)):
             if self._stop.is_set() or next(files_not_as_recorded(spare_dir, chunk), None) is not None:
-                return  # stopped, or a file not as recorded: the next build checks for itself
-        if not self._stop.is_set():
-            self._vouched = spare
+                return False
+        return not self._stop.is_set()
 
     def stop(self) -> None:
         """End the thread, forget any check (the trees are about to change, or are not known)."""

@@ -45,6 +45,19 @@ def _resident_builds(tmp_path: Path, resident: Resident) -> Settings:
     return settings
 
 
+def _inotify_watches() -> int:
+    """Watches this process holds (each inotify instance lists its own in /proc)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == "anon_inode:inotify":
+                info = Path(f"/proc/self/fdinfo/{fd}").read_text()
+                count += sum(line.startswith("inotify wd:") for line in info.splitlines())
+        except OSError:  # the listing's own fd, gone by now
+            continue
+    return count
+
+
 def _same_as_fresh(settings: Settings, tmp_path: Path) -> list[str]:
     fresh = tmp_path / "fresh"
     shutil.rmtree(fresh, ignore_errors=True)
@@ -56,8 +69,11 @@ def test_a_resident_build_trusts_the_spare_it_checked_while_idle(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resident: Resident) -> None:
     settings = _resident_builds(tmp_path, resident)
     checks = _spare_checks(monkeypatch)
+    folders = {str(p) for site in (settings.output_dir, output.spare_path(settings.output_dir))
+               for p in (site, *site.rglob("*")) if p.is_dir()}
     for stars in (3333, 4444):  # and again after a build whose spare was vouched for
         assert resident.idle.wait()
+        assert _inotify_watches() == len(folders)  # every folder of both trees, once
         _edit_package(settings.data_dir, "django-select2", repo_watchers=stars)
         result = build(settings, jobs=1, resident=resident)
         assert checks == []
@@ -161,6 +177,7 @@ def test_a_change_made_before_the_trees_are_watched_is_found_by_the_check(
     _edit_package(settings.data_dir, "django-select2", repo_watchers=3333)
     build(settings, jobs=1, resident=resident)
     assert not resident.idle.wait() and edited
+    assert _inotify_watches() == 0  # a check that failed gives its watches back at once
     checks = _spare_checks(monkeypatch)
     _edit_package(settings.data_dir, "django-select2", repo_watchers=4444)
     build(settings, jobs=1, resident=resident)
@@ -182,3 +199,21 @@ def test_a_resident_build_returns_with_its_tree_live_and_the_next_waits_for_its_
     result = build(settings, jobs=1, resident=resident)
     assert result.parts_kept > 0  # it found the state of the build before
     assert _same_as_fresh(settings, tmp_path) == []
+
+
+def test_no_folder_is_watched_beyond_the_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                resident: Resident) -> None:
+    monkeypatch.setattr(idlecheck, "watch_budget", lambda: 10)  # fewer than the sample's folders
+    settings = _resident_builds(tmp_path, resident)
+    assert not resident.idle.wait()
+    assert _inotify_watches() == 0
+    checks = _spare_checks(monkeypatch)
+    _edit_package(settings.data_dir, "django-select2", repo_watchers=3333)
+    build(settings, jobs=1, resident=resident)
+    assert checks == [output.spare_path(settings.output_dir)]
+    assert _same_as_fresh(settings, tmp_path) == []
+
+
+def test_the_watch_budget_is_a_quarter_of_the_users_watches() -> None:
+    limit = int(Path("/proc/sys/fs/inotify/max_user_watches").read_text())
+    assert idlecheck.watch_budget() == limit // 4
