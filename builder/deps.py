@@ -38,13 +38,18 @@ ABSENT = bytes(16)  # the digest standing for a record that does not exist
 def digest(*pieces: Piece) -> bytes:
     """One digest of a sequence of pieces (each framed, so ('ab', 'c') != ('a', 'bc'))."""
     framed: list[bytes] = []  # hashed in one call: a key has up to a few hundred pieces
+    add = framed.append
     for piece in pieces:
-        if isinstance(piece, bytes):
-            framed += (b"b%d:" % len(piece), piece)
+        if type(piece) is bytes:
+            add(_FRAMES.get(len(piece)) or b"b%d:" % len(piece))
         else:
-            text = repr(piece).encode()
-            framed += (b"r%d:" % len(text), text)
+            piece = repr(piece).encode()
+            add(b"r%d:" % len(piece))
+        add(piece)
     return hashlib.blake2b(b"".join(framed), digest_size=16).digest()
+
+
+_FRAMES = {n: b"b%d:" % n for n in range(0, 257)}  # the frames of short pieces (digests), made once
 
 
 def tree_digest(root: Path, suffix: str | None = None) -> bytes:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cached_property, partial
 
 from .build import BuildContext, Output, Part
-from .deps import Deps
+from .deps import ABSENT, Deps
 from .model import Category, Package
 from .pages import context, feeds, indexes, listing, markdown_pages, sitemap
 from .pages.site import Site, output_file
@@ -157,8 +157,8 @@ def _package_inputs(site: PageSite, deps: Deps, package_id: int) -> list[bytes]:
     replacement = site.replacement(p)
     if replacement is not None:
         related.append(replacement.id)
-    return [deps.packages[p.id], deps.records("categories", [p.category]), deps.records("grids", p.grids),
-            deps.records("packages", related)]
+    return [deps.packages[p.id], deps.categories.get(p.category, ABSENT), deps.records("grids", p.grids),
+            deps.records("packages", related) if related else b""]
 
 
 def _grid_inputs(site: PageSite, deps: Deps, grid_id: int) -> list[bytes]:

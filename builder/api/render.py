@@ -68,7 +68,8 @@ def parts(ctx: BuildContext) -> list[Part]:
             fmt = fmt_name or None
             last = pages[-1] + limit  # the entities these pages show: ordered[first:last]
             name = f"api/v4/{kind}/list/{fmt or 'plain'}/{limit}/{first}"
-            key = deps.key(name, len(ordered), *digests[first:last], browsable_template if fmt == "api" else b"")
+            key = deps.key(name, len(ordered), b"".join(digests[first:last]),
+                           browsable_template if fmt == "api" else b"")
             out.append(Part(name, partial(data.list_pages, kind, fmt, limit, pages, ordered[first:last],
                                           len(ordered)), key))
     out.append(Part("api/v4/search/browsable", partial(_search_browsable, base), deps.key(browsable_template)))
@@ -223,7 +224,7 @@ class _V3Parts:
         out = [Part("api/v3/root", lambda: iter([v3.root_file()]), key("api/v3/root"))]
         for bucket, ids in _buckets(snap.packages):
             out.append(Part(f"api/v3/packages/{bucket}", partial(self.details, ids),
-                            key("v3 details", *(self.digests[i] for i in ids))))
+                            key("v3 details", b"".join([self.digests[i] for i in ids]))))
         # The package list, and each category's (at the whole list's offsets, with its own
         # count), in windows of pages.
         order = v3.title_order(snap)
@@ -238,7 +239,7 @@ class _V3Parts:
                 chunk = offsets[i:i + step]
                 shown = ids[chunk[0]:chunk[-1] + DEFAULT_LIMIT]
                 out.append(Part(f"{name}/{chunk[0]}", partial(self.list_pages, shown, chunk, len(ids), category),
-                                key(*pieces, len(ids), chunk[0], *(self.digests[i] for i in shown))))
+                                key(*pieces, len(ids), chunk[0], b"".join([self.digests[i] for i in shown]))))
         # The grid list shows each grid's packages' slugs; a grid's pages show its packages' bodies.
         members = sorted({i for g in snap.grids.values() for i in g.packages})
         out.append(Part("api/v3/grids", lambda: v3.grid_list_files(snap),
