@@ -50,6 +50,7 @@ def rfc3339(value: str) -> str:
     return text[:-6] + "Z" if d.utcoffset() is not None and not d.utcoffset() else text
 
 
+@lru_cache(maxsize=65536)  # the lists' "updated" order and the home page read the same stamps
 def sort_key_ts(value: str | None) -> float:
     """A number ordering timestamps in time (null first), for sort keys."""
     return parse_ts(value).timestamp() if value else float("-inf")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from ..model import Package, Release
 from . import format as fmt
 from .context import description_of
 from .site import Link, PageMeta, Site
+
+T = TypeVar("T")
 
 HOME_LIST = 5  # packages per home page section, as on the live site
 HOME_GRIDS = 24
@@ -106,33 +109,37 @@ def _latest_releases(site: Site) -> tuple[PackageItem, ...]:
 
 
 def _release_candidates(site: Site) -> list[Package]:
-    """The packages that may be among the HOME_LIST released last, found without reading a
-    timestamp as a time (33,000 releases at 6,000 packages).
+    """The packages that may be among the HOME_LIST released last (33,000 releases at 6,000
+    packages): by the date of each one's newest release (`_may_be_latest`)."""
+    return _may_be_latest([(max((r.upload_time for r in _dated_releases(p)), default=None), p)
+                           for p in site.snapshot.packages.values()])
 
-    A timestamp's local date is less than a day from its UTC date. Among the packages whose
-    newest local date is at least the HOME_LIST-th greatest such date D, each has a release after
-    the start of D-1 (UTC); so every package among the newest has a release after it too, whose
-    local date is D-2 or later. Any other package's releases all came earlier."""
-    newest: list[tuple[str, Package]] = []
-    for p in site.snapshot.packages.values():
-        stamp = max((r.upload_time for r in _dated_releases(p)), default=None)
-        if stamp:
-            newest.append((stamp[:10], p))
-    dates = heapq.nlargest(HOME_LIST, (day for day, _ in newest))
-    if not dates:
-        return []
+
+def _may_be_latest(stamped: list[tuple[str | None, T]], count: int = HOME_LIST) -> list[T]:
+    """Of (timestamp or None, item) pairs, the items that may be among the `count` latest in
+    time (None the earliest), found without reading a timestamp as a time.
+
+    A timestamp's local date is less than a day from its UTC date. Among the items whose local
+    date is at least the count-th greatest such date D, each has a time after the start of D-1
+    (UTC); so each of the latest has a time after it too, whose local date is D-2 or later. Every
+    other item came earlier (with fewer than `count` dated items, every item may be needed)."""
+    days = [(stamp[:10] if stamp else "", item) for stamp, item in stamped]
+    dates = heapq.nlargest(count, (day for day, _ in days if day))
+    if len(dates) < count:
+        return [item for _, item in days]
     try:
         floor = (date.fromisoformat(dates[-1]) - timedelta(days=2)).isoformat()
-    except OverflowError:  # within two days of year 1: every package is a candidate
+    except OverflowError:  # within two days of year 1: every item may be
         floor = ""
-    return [p for day, p in newest if day >= floor]
+    return [item for day, item in days if day >= floor]
 
 
 def home_page(site: Site) -> HomePage:
     packages = site.snapshot.packages.values()
     starred = heapq.nsmallest(HOME_LIST, packages, key=lambda p: (-p.repo_watchers, p.id))
-    added = heapq.nlargest(HOME_LIST, packages, key=lambda p: (fmt.sort_key_ts(p.created), p.id))
-    updated = heapq.nlargest(HOME_LIST, (p for p in packages if p.last_updated),
+    added = heapq.nlargest(HOME_LIST, _may_be_latest([(p.created, p) for p in packages]),
+                           key=lambda p: (fmt.sort_key_ts(p.created), p.id))
+    updated = heapq.nlargest(HOME_LIST, _may_be_latest([(p.last_updated, p) for p in packages if p.last_updated]),
                              key=lambda p: (fmt.sort_key_ts(p.last_updated), -p.id))
     grids = grid_items(site)
     top_grids = sorted(grids, key=lambda g: -g.packages)[:HOME_GRIDS]  # stable: ties keep title order

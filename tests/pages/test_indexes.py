@@ -1,4 +1,5 @@
-"""The home page's short lists: the packages released last are found as a full comparison finds them."""
+"""The home page's short lists: the packages released, added and updated last are found as a full
+comparison finds them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 from types import SimpleNamespace
 
 from builder.pages import format as fmt
-from builder.pages.indexes import HOME_LIST, _newest_release, _release_candidates
+from builder.pages.indexes import HOME_LIST, _may_be_latest, _newest_release, _release_candidates
 
 
 def _snapshot(rng: random.Random, extreme: bool) -> SimpleNamespace:
@@ -62,3 +63,25 @@ def test_releases_of_year_one_leave_every_package_a_candidate() -> None:
     packages = {1: SimpleNamespace(id=1, extra=SimpleNamespace(releases=[release]))}
     site = SimpleNamespace(snapshot=SimpleNamespace(packages=packages))
     assert _release_candidates(site) == [packages[1]]  # type: ignore[arg-type]
+
+
+def _stamp(rng: random.Random, extreme: bool) -> str:
+    minutes = rng.choice((-12 * 60, 14 * 60)) if extreme else rng.randrange(-12 * 60, 14 * 60 + 1, 15)
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    return (f"2026-03-{rng.randint(1, 4):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00"
+            f"{sign}{minutes // 60:02d}:{minutes % 60:02d}")
+
+
+def test_the_latest_of_any_stamps_are_among_the_candidates() -> None:
+    """As the home page orders the packages added last: by time, then id; None the earliest."""
+    def latest(items: list[tuple[str | None, int]]) -> list[tuple[str | None, int]]:
+        return heapq.nlargest(HOME_LIST, items, key=lambda item: (fmt.sort_key_ts(item[0]), item[1]))
+
+    for seed in range(400):
+        rng = random.Random(seed)
+        items = [(None if rng.random() < 0.2 else _stamp(rng, seed % 2 == 1), i) for i in range(rng.randint(0, 40))]
+        candidates = _may_be_latest([(stamp, (stamp, i)) for stamp, i in items])
+        assert set(candidates) <= set(items)
+        assert latest(candidates) == latest(items), f"seed {seed}"
+    few = [(None, 1), ("2026-03-01T00:00:00+00:00", 2)]  # fewer dated than the list: the undated count
+    assert _may_be_latest(few) == [1, 2]
