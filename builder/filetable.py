@@ -39,6 +39,7 @@ class FileTable:
         self._parts = array("i")
         self._part_names: list[str] = []
         self._part_ids: dict[str, int] = {}
+        self._by_part: dict[str, list[str]] | None = None  # paths_by_part, until the table changes
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -122,12 +123,16 @@ class FileTable:
                 and self._hashes[row * HASH_SIZE:(row + 1) * HASH_SIZE] == digest)
 
     def paths_by_part(self) -> dict[str, list[str]]:
-        """part -> the paths it made, in the order they were recorded."""
+        """part -> the paths it made, in the order they were recorded (worked out once while the
+        table does not change: not to be changed by the caller)."""
+        if self._by_part is not None:
+            return self._by_part
         out: dict[str, list[str]] = {}
         names, parts, sizes = self._part_names, self._parts, self._sizes
         for rel, row in self._rows.items():
             if sizes[row] >= 0:
                 out.setdefault(names[parts[row]], []).append(rel)
+        self._by_part = out
         return out
 
     # -- changing ------------------------------------------------------------------------------
@@ -149,6 +154,7 @@ class FileTable:
         self._put(rel, digest, entry.size, entry.mtime, self._part_id(entry.part))
 
     def _put(self, rel: str, digest: bytes | bytearray, size: int, mtime: int, part: int) -> None:
+        self._by_part = None
         row = self._rows.get(rel)
         if row is None:
             self._rows[rel] = len(self._paths)
@@ -181,6 +187,7 @@ class FileTable:
 
     def forget_entry(self, rel: str) -> None:
         """Keep rel but as None: known to be there, not as recorded."""
+        self._by_part = None
         self._sizes[self._rows[rel]] = -1
 
     def copy(self) -> FileTable:
@@ -193,6 +200,7 @@ class FileTable:
         return table
 
     def pop(self, rel: str, default: FileEntry | None = None) -> FileEntry | None:
+        self._by_part = None
         row = self._rows.pop(rel, None)
         return default if row is None else self._entry(row)
 

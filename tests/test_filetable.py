@@ -115,3 +115,28 @@ def test_taking_rows_from_another_table(pairs: list[tuple[str, FileEntry | None]
     assert target["new.html"] == FileEntry("00" * 16, 3, 9, "pages/new")
     with pytest.raises(ValueError, match="content hash"):
         target.record("bad.html", b"short", 1, 1, "pages/new")
+
+
+def _grouped(table: FileTable) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for rel, e in table.items():
+        if e is not None:
+            out.setdefault(e.part, []).append(rel)
+    return out
+
+
+def test_the_paths_by_part_follow_every_change(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    table, other = FileTable.of(pairs), FileTable.of([("feeds/rss.xml", entry("rss", "pages/feeds"))])
+    changes = [
+        lambda: table.__setitem__("index.html", entry("moved", "pages/other")),
+        lambda: table.record("new.html", bytes(16), 1, 1, "pages/new"),
+        lambda: table.take("feeds/rss.xml", other, "pages/taken"),
+        lambda: table.forget_entry("packages/p/a/index.html"),
+        lambda: table.pop("index.html"),
+        lambda: table.update(FileTable.of([("new.html", entry("again", "pages/again"))])),
+    ]
+    for change in changes:
+        assert table.paths_by_part() is table.paths_by_part()  # worked out once while unchanged
+        change()
+        assert table.paths_by_part() == _grouped(table)
+    assert table.copy().paths_by_part() == _grouped(table)
