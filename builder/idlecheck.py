@@ -68,7 +68,7 @@ class IdleCheck:
             if self._vouched is not None and self._trees is not None and self._trees[0] is state.live \
                     and self._trees[1] is state.spare:
                 return
-        self.stop()
+        self._end()
         self._stop.clear()
         # Not a daemon: a process that ends without `stop` still writes the state first.
         self._thread = threading.Thread(target=self._run, args=(out_dir, memory, save), name="idle-check")
@@ -128,15 +128,20 @@ class IdleCheck:
         return not self._stop.is_set()
 
     def stop(self) -> None:
-        """End the thread, forget any check (the trees are about to change, or are not known)."""
+        """End the thread and the watch."""
+        self._end()
+        self._close_retired()
+
+    def _end(self) -> None:
+        """End the thread, forget any check (the trees are about to change, or are not known);
+        the watch is retired, for the next thread to close."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
         if self._inotify is not None:
-            self._inotify.close()
-            self._inotify = None
-        self._close_retired()
+            self._close_retired()
+            self._retired, self._inotify = self._inotify, None
         self._trees = self._vouched = None
 
     def _close_retired(self) -> None:
@@ -152,7 +157,7 @@ class IdleCheck:
             self._thread.join()
             self._thread = None
             if self._vouched is None:
-                self.stop()
+                self._end()
 
     def wait(self) -> bool:
         """Wait for the thread; whether it found the spare as recorded."""
@@ -167,8 +172,5 @@ class IdleCheck:
         self.pause()
         vouched = (spare is not None and spare is self._vouched and self._inotify is not None
                    and not self._inotify.read(timeout=0))
-        if self._inotify is not None:  # what it reports from here on is the build's own doing
-            self._close_retired()
-            self._retired, self._inotify = self._inotify, None
-        self._trees = self._vouched = None
+        self._end()  # what the watch reports from here on is the build's own doing
         return vouched
