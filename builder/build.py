@@ -32,7 +32,7 @@ from .deps import Deps, source_digest
 from .errors import BuildError
 from .idlecheck import IdleCheck
 from .inputs import input_fingerprint
-from .output import BuildState, SiteWriter, SpareCheck, StateMemory, WriteStats, read_spare, read_state
+from .output import BuildState, SiteWriter, SpareCheck, StateMemory, Unchanged, WriteStats, read_spare, read_state
 from .settings import Settings
 
 if TYPE_CHECKING:  # the snapshot's loader and model, and the workers' pipes, are imported when a build runs
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the snapshot's loader and model, and the workers' pipes, ar
 
     from .model import Snapshot
 
-Output = tuple[str, bytes | str]
+Output = tuple[str, bytes | str]  # a part may also yield an output.Unchanged: files taken over as they are
 
 
 @dataclass(frozen=True)
@@ -279,8 +279,11 @@ def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) ->
     for i in indexes:
         part = parts[i]
         writer.start_part(part.name, part.key)
-        for path, data in part.run():
-            writer.write(path, data, part.name)
+        for output in part.run():
+            if type(output) is Unchanged:
+                writer.take_unchanged(output, part.name)
+            else:
+                writer.write(*output, part.name)
 
 
 def _claimed(counter: Synchronized, count: int) -> Iterator[int]:

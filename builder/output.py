@@ -40,13 +40,16 @@ STATE_VERSION = 7
 
 
 class Unchanged:
-    """An output whose bytes a part knows to be the live tree's: taken over without rendering.
+    """Outputs whose bytes a part knows to be the live tree's: taken over without rendering, all
+    at once (a part yields one in place of a (path, bytes) pair).
 
-    `render` makes the bytes, for when the live file cannot be taken (missing or touched)."""
+    `render(i)` makes the bytes of the i-th path, for when its live file cannot be taken
+    (missing or touched)."""
 
-    __slots__ = ("render",)
+    __slots__ = ("paths", "render")
 
-    def __init__(self, render: Callable[[], bytes]) -> None:
+    def __init__(self, paths: list[str], render: Callable[[int], bytes]) -> None:
+        self.paths = paths
         self.render = render
 
 
@@ -499,15 +502,11 @@ class SiteWriter:
 
     # -- files -------------------------------------------------------------------------------
 
-    def write(self, path: str, data: bytes | str | Unchanged, part: str = "") -> None:
+    def write(self, path: str, data: bytes | str, part: str = "") -> None:
         """Write one file, `path` relative to the site root with '/' separators."""
         rel = check_site_path(path)
         if rel in self._new:
             raise BuildError(f"two outputs claim the same file: {rel}")
-        if isinstance(data, Unchanged):
-            if self._take_live(rel, part):
-                return
-            data = data.render()
         blob = data.encode("utf-8") if isinstance(data, str) else data
         digest = content_digest(blob)
         target, live = self._target, self.live.files
@@ -523,18 +522,39 @@ class SiteWriter:
         self.stats.files += 1
         self.stats.bytes += len(blob)
 
-    def _take_live(self, rel: str, part: str) -> bool:
-        """Take over the live tree's file at rel, if it is there and untouched."""
-        live = self.live.files
-        if live.stat_of(rel) is None:
-            return False
-        if not self._target.same_file(rel, live):
-            if not self._link_live(rel):
-                return False
-            self.stats.reused += 1
-        self.stats.bytes += self._new.take(rel, live, part)
-        self.stats.files += 1
-        return True
+    def take_unchanged(self, files: Unchanged, part: str = "") -> None:
+        """Take over the live tree's files at those paths; one that is missing or not as
+        recorded is rendered and written."""
+        live, target, new = self.live.files, self._target, self._new
+        taken: list[str] = []
+        for i, path in enumerate(files.paths):
+            rel = check_site_path(path)
+            if rel in new:
+                raise BuildError(f"two outputs claim the same file: {rel}")
+            if live.stat_of(rel) is None:
+                self.write(rel, files.render(i), part)
+            elif target.same_file(rel, live):
+                taken.append(rel)
+            elif self._link_live(rel):
+                taken.append(rel)
+                self.stats.reused += 1
+            else:
+                self.write(rel, files.render(i), part)
+        if len(set(taken)) != len(taken):
+            raise BuildError(f"two outputs claim the same file: {next(r for r in taken if taken.count(r) > 1)}")
+        if self._taken is not None:  # a worker: the parent records them from its own live table
+            self._taken.append((part, taken))
+        else:
+            self._take_many(taken, part)
+
+    _taken: list[tuple[str, list[str]]] | None = None  # in a worker: (part, paths) taken over as they are
+
+    def _take_many(self, rels: list[str], part: str) -> None:
+        try:
+            self.stats.bytes += self._new.take_many(rels, self.live.files, part)
+        except ValueError:
+            raise BuildError(f"two outputs claim the same file: {min(self._new.keys() & set(rels))}") from None
+        self.stats.files += len(rels)
 
     def _clear(self, rel: str) -> None:
         """Make room for a new file at rel in the tree being prepared (never write through a link)."""
@@ -611,15 +631,17 @@ class SiteWriter:
     def begin_worker(self) -> None:
         """In a new worker process: start accounting afresh (the parent keeps what it has done)."""
         self._new, self._keys, self.stats, self._written = FileTable(), {}, WriteStats(), {}
+        self._taken = []
 
-    def take_worker_results(self) -> tuple[FileTable, dict[str, str | None], WriteStats]:
-        """In a worker process: hand over (and forget) what this process wrote."""
-        new, keys, stats = self._new, self._keys, self.stats
-        self._new, self._keys, self.stats = FileTable(), {}, WriteStats()
-        return new, keys, stats
+    def take_worker_results(self) -> tuple[FileTable, dict[str, str | None], WriteStats, list]:
+        """In a worker process: hand over (and forget) what this process wrote, and the paths
+        it took over from the live tree as they are (the parent has their records already)."""
+        results = self._new, self._keys, self.stats, self._taken
+        self._new, self._keys, self.stats, self._taken = FileTable(), {}, WriteStats(), []
+        return results
 
     def merge_worker_results(self, new: FileTable, keys: dict[str, str | None],
-                             stats: WriteStats) -> None:
+                             stats: WriteStats, taken: list[tuple[str, list[str]]]) -> None:
         """In the parent: account for the files a worker process wrote into the same tree."""
         clash = self._new.keys() & new.keys()
         if clash:
@@ -630,6 +652,8 @@ class SiteWriter:
             self._new = new  # the first worker's record, taken as it is: no copy
         self._keys.update(keys)
         self.stats.add(stats)
+        for part, rels in taken:
+            self._take_many(rels, part)
 
     # -- the swap ------------------------------------------------------------------------------
 

@@ -140,3 +140,21 @@ def test_the_paths_by_part_follow_every_change(pairs: list[tuple[str, FileEntry 
         change()
         assert table.paths_by_part() == _grouped(table)
     assert table.copy().paths_by_part() == _grouped(table)
+
+
+def test_taking_many_rows_at_once_is_taking_each(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    source = FileTable.of(pairs)
+    rels = [rel for rel, e in pairs if e is not None]
+    one_by_one, at_once = FileTable.of([("kept.html", entry("k", "pages/k"))]), FileTable()
+    at_once["kept.html"] = entry("k", "pages/k")
+    sizes = [one_by_one.take(rel, source, "api/v4/search") for rel in rels]
+    assert at_once.take_many(rels, source, "api/v4/search") == sum(sizes)
+    assert list(at_once.items()) == list(one_by_one.items())
+    assert at_once.paths_by_part() == one_by_one.paths_by_part()
+    again = FileTable.from_json(orjson.loads(orjson.dumps(at_once.to_json())))
+    assert dict(again.items()) == dict(one_by_one.items())
+    with pytest.raises(ValueError, match="no entry"):
+        FileTable().take_many(["stale.html"], source, "p")
+    with pytest.raises(ValueError, match="here already"):
+        at_once.take_many(["index.html"], source, "p")
+    assert dict(at_once.items()) == dict(one_by_one.items())  # a refused take changes nothing

@@ -141,6 +141,7 @@ def test_each_change_gives_the_fresh_tree_touching_only_changed_files(project: P
         assert result.parts_kept > result.parts_run, change.__name__
         assert project.fresh_differences() == [], change.__name__
         assert_only_changed_files_touched(before, project.files())
+    assert project.build().skipped  # the state records every file as it is (the no-op check)
 
     assert not (project.site / "packages" / "p" / loner["slug"]).exists()
     assert (project.site / "packages" / "p" / f"{loner['slug']}-renamed" / "index.html").is_file()
@@ -386,3 +387,24 @@ def test_a_touched_answer_that_shows_a_changed_row_is_answered_again(project: Pr
     assert "api/v4/search" in project.build().parts_ran
     assert project.fresh_differences() == []
     assert b"77777" in (project.site / layout.search_term_file(showing[0])).read_bytes()
+
+
+def test_a_touched_answer_that_no_change_reaches_is_answered_again(project: Project) -> None:
+    """An answer no changed row is in is taken over as it is, unless it was edited (or removed)
+    behind the build's back: then it is answered afresh."""
+    from builder.api import layout
+    from builder.api.search_memo import Shown, unpack_lines
+
+    member = _package_in_a_grid(project.records())
+    memo = orjson.loads(state_path(project.site).read_bytes())["memo"]["search"]
+    place = next(i for i, line in enumerate(unpack_lines(memo["rows"])) if orjson.loads(line)["slug"] == member["slug"])
+    shown = Shown.unpack(memo["shown"])
+    others = [t for t in shown.terms if t not in shown.showing(place) and shown.of(t)][:2]
+    assert len(others) == 2
+    before = (project.site / layout.search_term_file(others[0])).read_bytes()
+    (project.site / layout.search_term_file(others[0])).write_bytes(b"[]")
+    (project.site / layout.search_term_file(others[1])).unlink()
+    project.edit(lambda r: next(p for p in r["packages"] if p["id"] == member["id"]).update(repo_watchers=77_777))
+    assert "api/v4/search" in project.build().parts_ran
+    assert project.fresh_differences() == []
+    assert (project.site / layout.search_term_file(others[0])).read_bytes() == before

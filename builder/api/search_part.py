@@ -167,7 +167,7 @@ class SearchPart:
             self.index = search.SearchIndex(self.rows)
         return self.index
 
-    def files(self) -> Iterator[Output]:
+    def files(self) -> Iterator[Output | Unchanged]:
         from .search_memo import ShownBuilder
 
         self._plan()
@@ -177,6 +177,7 @@ class SearchPart:
         for group in self.groups:  # answered a group at a time: memory stays small
             fresh = group if self.fresh is None else [t for t in group if t in self.fresh]
             answered = self._answers(fresh) if fresh else {}
+            unchanged: list[str] = []
             for term in group:
                 path, found = layout.search_term_file(term), answered.get(term)
                 if found is not None:
@@ -186,7 +187,13 @@ class SearchPart:
                 assert self.shown is not None
                 shown.add(term, self.shown.of(term))
                 patched = self.patched.get(term)
-                yield path, patched if patched is not None else Unchanged(partial(self._answer, term))
+                if patched is not None:
+                    yield path, patched
+                else:
+                    unchanged.append(term)
+            if unchanged:  # taken over all at once
+                yield Unchanged([layout.search_term_file(t) for t in unchanged],
+                                partial(self._answer_of, unchanged))
         self.index = None  # the process goes on with other parts: let its memory go to them
         self.ctx.memo["search"] = self._memo(shown.done())  # what these answers show, for the next build
 
@@ -195,8 +202,8 @@ class SearchPart:
 
         return search.answers(terms, self._index())
 
-    def _answer(self, term: str) -> bytes:
-        return self._index().answer(term)
+    def _answer_of(self, terms: list[str], i: int) -> bytes:
+        return self._index().answer(terms[i])
 
 
 def _read_if_unchanged(path: str, size: int, mtime: int) -> bytes | None:
