@@ -501,7 +501,9 @@ def _check_unique_slugs(items: Iterable[Any], file: str, kind: str, problems: li
             seen[item.slug] = item.id
 
 
-def _check_references(snap: Snapshot, problems: list[Problem]) -> None:
+def _check_references(snap: Snapshot, problems: list[Problem], sound_grids: Container[int] = ()) -> None:
+    """References across records, and a grid's cells to its own features and packages (but in
+    `sound_grids`: grids whose cells were found sound before)."""
     gfile, pfile = FILES["grids"], FILES["packages"]
     for grid in snap.grids.values():
         entity = f"grid {grid.id} ({grid.slug!r})"
@@ -510,6 +512,8 @@ def _check_references(snap: Snapshot, problems: list[Problem]) -> None:
             if pid not in snap.packages:
                 problems.append(Problem(gfile, f"lists package {pid}, which does not exist",
                                         entity=entity, field="packages"))
+        if grid.id in sound_grids:
+            continue
         feature_ids = {f.id for f in grid.features or ()}
         for e in grid.elements or ():
             if e.feature not in feature_ids:
@@ -605,7 +609,10 @@ def _load_snapshot(data_dir: Path, known: Mapping[str, Container[bytes]],
         raise SnapshotError(problems)
     snap = Snapshot(manifest, _sorted(categories), _sorted(grids), _sorted(packages), search, history, lines)
     if not problems:
-        _check_references(snap, problems)
+        # A grid read from a line found sound before (or taken over) holds its own cells.
+        sound = {gid for gid, (_, digest) in lines["grids"].items()
+                 if digest in checkers["grids"].known or digest in reuse.get("grids", {})}
+        _check_references(snap, problems, sound)
         _check_counts(snap, problems)
     if problems:
         raise SnapshotError(problems)

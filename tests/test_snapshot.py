@@ -232,3 +232,19 @@ def test_records_lent_by_a_previous_load_are_checked_against_the_new_lines(tmp_p
     with pytest.raises(SnapshotError) as info:
         load_snapshot(data, previous=first)
     assert "duplicate slug" in str(info.value) and "packages.jsonl" in str(info.value)
+
+
+def test_a_grids_cells_are_checked_unless_its_line_was_found_sound(tmp_path: Path) -> None:
+    """A cell naming a feature its grid lacks is found on a grid's new line, with or without
+    an earlier load; a line found sound before is not checked again (its cells were)."""
+    data = snapshots.write(tmp_path / "data")
+    good = load_snapshot(data)
+    recs = _lines(data / "grids.jsonl")
+    recs[0]["elements"][0]["feature"] = 99
+    _rewrite(data / "grids.jsonl", recs)
+    for known, previous in (({}, None), ({}, good), ({"grids": {line_digest(b"other")}}, None)):
+        with pytest.raises(SnapshotError) as info:
+            load_snapshot(data, known, previous)
+        assert "feature 99" in str(info.value) and "grids.jsonl" in str(info.value)
+    bad_line = (data / "grids.jsonl").read_bytes().splitlines(keepends=True)[0]
+    assert load_snapshot(data, {"grids": {line_digest(bad_line)}}).grids[recs[0]["id"]].elements[0].feature == 99
