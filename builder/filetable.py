@@ -76,8 +76,8 @@ class FileTable:
             yield rel, entry(row)
 
     def total_size(self) -> int:
-        sizes = self._sizes
-        return sum(max(sizes[row], 0) for row in self._rows.values())
+        sizes = [self._sizes[row] for row in self._rows.values()]
+        return sum(sizes) + sizes.count(-1)  # a None entry's size is -1
 
     def sizes_and_mtimes(self) -> Iterator[tuple[str, int, int]]:
         """(path, size, mtime) of every entry that is not None: what a stat of the file checks."""
@@ -218,6 +218,13 @@ class FileTable:
         table._mtimes, table._parts = array("q", self._mtimes), array("i", self._parts)
         table._part_names, table._part_ids = list(self._part_names), dict(self._part_ids)
         return table
+
+    def discard(self, rels: Iterable[str]) -> None:
+        """Remove those paths (any not here is left alone)."""
+        self._by_part = None
+        rows = self._rows
+        for rel in rels:
+            rows.pop(rel, None)
 
     def pop(self, rel: str, default: FileEntry | None = None) -> FileEntry | None:
         self._by_part = None

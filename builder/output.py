@@ -441,6 +441,8 @@ class SiteWriter:
         """The spare's files as recorded; None for one that is not as recorded (to be replaced)."""
         missing, changed = check.result() if check is not None and check.tree is tree else spare_problems(root, tree)
         self._problems.update(missing, changed)
+        if not missing and not changed:
+            return tree.files  # the state's own record: copied before any change (`_changed_target`)
         out = tree.files.copy()
         for rel in changed:
             out.forget_entry(rel)
@@ -483,7 +485,7 @@ class SiteWriter:
                 else:  # the part will run: undo the links made for it
                     for done in linked:
                         os.unlink(self.root / done)
-                        self._target.pop(done, None)
+                        self._changed_target().pop(done, None)
                     break
             else:
                 kept.add(name)
@@ -493,12 +495,17 @@ class SiteWriter:
         self._new = live.copy()
         for name, paths in by_part.items():
             if name not in kept:
-                for rel in paths:
-                    self._new.pop(rel)
+                self._new.discard(paths)
         self.stats.files += len(self._new)
         self.stats.bytes += self._new.total_size()
         self._kept = kept
         return kept
+
+    def _changed_target(self) -> FileTable:
+        """The spare's record, about to be changed: copied first if it is the state's own."""
+        if self._spare is not None and self._target is self._spare.files:
+            self._target = self._target.copy()
+        return self._target
 
     # -- files -------------------------------------------------------------------------------
 

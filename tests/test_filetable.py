@@ -133,6 +133,7 @@ def test_the_paths_by_part_follow_every_change(pairs: list[tuple[str, FileEntry 
         lambda: table.take("feeds/rss.xml", other, "pages/taken"),
         lambda: table.forget_entry("packages/p/a/index.html"),
         lambda: table.pop("index.html"),
+        lambda: table.discard(["search/q/é ü.json", "not/here.html"]),
         lambda: table.update(FileTable.of([("new.html", entry("again", "pages/again"))])),
     ]
     for change in changes:
