@@ -61,6 +61,7 @@ class BuildContext:
     snapshot: Snapshot
     previous: BuildState = field(default_factory=BuildState)  # what the last build of the output left
     memo: dict = field(default_factory=dict)  # notes the parts that ran leave for the next build
+    cache: dict | None = None  # what a stage keeps in a process that builds again (None: one build)
 
     @cached_property
     def deps(self) -> Deps:
@@ -77,6 +78,7 @@ class Resident:
     snapshot: Snapshot | None = None
     states: StateMemory = field(default_factory=StateMemory)
     idle: IdleCheck = field(default_factory=IdleCheck)  # the spare's check, done between builds
+    stage_cache: dict = field(default_factory=dict)  # what the stages keep for the next build (BuildContext.cache)
 
     def close(self) -> None:
         """Stop the check between builds (its thread, its watch of the output)."""
@@ -187,7 +189,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
             gc.freeze()
         if resident is not None:
             resident.snapshot = snapshot
-        context = BuildContext(settings, snapshot, BuildState() if force else state)
+        context = BuildContext(settings, snapshot, BuildState() if force else state,
+                               cache=None if resident is None else resident.stage_cache)
         context.memo[LINES_MEMO] = lines_memo(snapshot)
         modules = stage_modules()
         # The writer waits for the spare's check. When the load was quicker than the check (a

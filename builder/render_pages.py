@@ -37,9 +37,11 @@ from .pages.site import Site, output_file
 class PageSite(Site):
     """`Site` plus the list data shared by every list page (sorted orders, rendered rows)."""
 
+    last_orders: tuple | None = None  # an earlier build's packages and orders (see listing.sorted_orders)
+
     @cached_property
     def orders(self) -> dict[str, list]:
-        return listing.sorted_orders(self)
+        return listing.sorted_orders(self, self.last_orders)
 
     @cached_property
     def rows(self) -> listing.PackageRows:
@@ -228,7 +230,10 @@ def parts(ctx: BuildContext) -> list[Part]:
     The lists' orders are computed here, before workers fork (the keys need them); each
     package's list row is rendered on first use in each process.
     """
-    site = PageSite(ctx.snapshot, ctx.settings)
+    cache = ctx.cache
+    site = PageSite(ctx.snapshot, ctx.settings, last_orders=None if cache is None else cache.get("orders"))
+    if cache is not None:
+        cache["orders"] = ctx.snapshot.packages, site.orders
     deps = ctx.deps
     out: list[Part] = []
     for family in PAGES:

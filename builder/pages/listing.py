@@ -14,6 +14,7 @@ rendered once per build and reused by every list page that shows it.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -84,10 +85,42 @@ def list_path(base: str, sort: str, page: int) -> str:
     return path if page == 1 else f"{path}page/{page}/"
 
 
-def sorted_orders(site: Site) -> dict[str, list[Package]]:
-    """All packages in every sort order, computed once; category lists filter these."""
-    packages = list(site.snapshot.packages.values())
-    return {s.key: sorted(packages, key=s.order) for s in SORTS}
+def sorted_orders(site: Site, last: tuple[dict[int, Package], dict[str, list[Package]]] | None = None,
+                  ) -> dict[str, list[Package]]:
+    """All packages in every sort order, computed once; category lists filter these.
+
+    `last`: the packages of an earlier build of this process and their orders. When few
+    packages changed (a record changes only by being replaced), the orders are those less the
+    changed packages' old records, plus their new ones, each put in place (every order ends on
+    the id, so a package's place is one and only one)."""
+    packages = site.snapshot.packages
+    if last is not None:
+        old, orders = last
+        gone = [p for i, p in old.items() if packages.get(i) is not p]
+        new = [p for i, p in packages.items() if old.get(i) is not p]
+        if len(gone) + len(new) <= REORDER_AT_MOST:
+            reordered = {s.key: _reordered(orders[s.key], gone, new, s.order) for s in SORTS}
+            if None not in reordered.values():
+                return reordered  # type: ignore[return-value]
+    values = list(packages.values())
+    return {s.key: sorted(values, key=s.order) for s in SORTS}
+
+
+REORDER_AT_MOST = 64  # changed packages above which sorting afresh is as quick
+
+
+def _reordered(order: list[Package], gone: list[Package], new: list[Package],
+               key: Callable[[Package], tuple]) -> list[Package] | None:
+    """The order less `gone`, plus `new`; None if a package of `gone` is not where its key says."""
+    out = list(order)
+    for p in gone:
+        at = bisect_left(out, key(p), key=key)
+        if at == len(out) or out[at] is not p:
+            return None
+        del out[at]
+    for p in new:
+        insort(out, p, key=key)
+    return out
 
 
 class PackageRows(dict):
