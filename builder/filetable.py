@@ -193,8 +193,8 @@ class FileTable:
         taken_sizes = [sizes[r] for r in rows]
         if any(size < 0 for size in taken_sizes):
             raise ValueError("no entry to take")
-        if not self._rows.keys().isdisjoint(rels):
-            raise ValueError("a path to take is here already")
+        if not self._rows.keys().isdisjoint(rels) or len(set(rels)) != len(rels):
+            raise ValueError("a path to take is here already, or twice")
         self._by_part = None
         start = len(self._paths)
         self._rows.update(zip(rels, range(start, start + len(rels)), strict=True))

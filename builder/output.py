@@ -547,8 +547,6 @@ class SiteWriter:
                 self.stats.reused += 1
             else:
                 self.write(rel, files.render(i), part)
-        if len(set(taken)) != len(taken):
-            raise BuildError(f"two outputs claim the same file: {next(r for r in taken if taken.count(r) > 1)}")
         if self._taken is not None:  # a worker: the parent records them from its own live table
             self._taken.append((part, taken))
         else:
@@ -560,7 +558,12 @@ class SiteWriter:
         try:
             self.stats.bytes += self._new.take_many(rels, self.live.files, part)
         except ValueError:
-            raise BuildError(f"two outputs claim the same file: {min(self._new.keys() & set(rels))}") from None
+            seen: set[str] = set()
+            for rel in rels:
+                if rel in self._new or rel in seen:
+                    raise BuildError(f"two outputs claim the same file: {rel}") from None
+                seen.add(rel)
+            raise
         self.stats.files += len(rels)
 
     def _clear(self, rel: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from builder import output
 from builder.build import build
-from builder.errors import SnapshotError
+from builder.errors import BuildError, SnapshotError
 from builder.output import SpareCheck, read_spare, read_state, spare_path, spare_problems
 from builder.settings import load_settings
 
@@ -201,3 +201,31 @@ def test_no_process_to_fork_means_every_file_is_checked_here(live: Path, monkeyp
     _, there = _one_of_each_half(live)
     assert state.output_intact(live, jobs=2)
     assert not _touched(live, there)
+
+
+def test_unchanged_files_are_taken_over_made_when_touched_and_claimed_once(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(load_settings(output_dir=out), jobs=1)
+    build(load_settings(output_dir=out), jobs=1, force=True)  # a spare
+    live = read_state(out).live.files
+    pages = sorted(rel for rel in live if rel.endswith(".html"))[:3]
+    before = {rel: (out / rel).read_bytes() for rel in pages}
+    (out / pages[1]).write_bytes(b"edited by hand")
+    rendered: list[int] = []
+
+    def render(i: int) -> bytes:
+        rendered.append(i)
+        return before[pages[i]]
+
+    with output.SiteWriter(out) as writer:
+        writer.keep_parts({})
+        writer.take_unchanged(output.Unchanged(pages, render), "a part")
+        with pytest.raises(BuildError, match="two outputs claim the same file"):
+            writer.take_unchanged(output.Unchanged(pages[:1], render), "another part")
+        with pytest.raises(BuildError, match="two outputs claim the same file"):
+            writer.write(pages[2], b"again", "another part")
+    assert rendered == [1]  # only the touched one was made again
+    assert {rel: (out / rel).read_bytes() for rel in pages} == before
+    new = read_state(out).live.files
+    assert all(new[rel].part == "a part" for rel in pages)
+    assert new[pages[0]].hash == live[pages[0]].hash and os.stat(out / pages[0]).st_nlink == 2
