@@ -1,6 +1,7 @@
 """`python build.py serve --watch`: build again whenever an input changes, for an edit-and-preview
-loop. The inputs are looked at by `stat` alone (size and mtime of each file, a few hundred files):
-the build itself decides, from content digests, what actually has to be rendered again. The
+loop. The inputs are looked at by `stat` alone (size and mtime of each file, a few hundred files),
+at once when the kernel reports a change (inotify), else every 0.15 s: the build itself decides,
+from content digests, what actually has to be rendered again. The
 builds run in one long-lived process of their own (`BuildProcess`), which keeps its imports and
 the snapshot it loaded last."""
 
@@ -52,27 +53,93 @@ def _files(root: Path) -> list[str]:
     return out
 
 
+SETTLE = 0.03  # seconds with no change reported after which a writer is taken to be done
+
+
 def watch(signature: Callable[[], object], rebuild: Callable[[], None], stop: threading.Event,
-          interval: float = 0.15) -> None:
+          interval: float = 0.15, wake: Callable[[float], bool] | None = None) -> None:
     """Call `rebuild()` whenever `signature()` changes, until `stop` is set.
 
-    A change is acted on once the signature has held still for one `interval` (an editor or a
-    crawl writes its files in several steps). A change made while `rebuild` runs leads to
-    another rebuild, since the signature compared next is the one taken before it started."""
+    The signature is looked at every `interval`, and at once when `wake(timeout)` (which waits
+    up to timeout for a report that a file may have changed, see `InputEvents`) says one came.
+    A change is acted on once the signature has held still across a wait with no report (for
+    SETTLE; without reports, for one `interval`): an editor or a crawl writes in several steps.
+    A change made while `rebuild` runs leads to another rebuild, since the signature compared
+    next is the one taken before it started."""
     last = signature()
-    while not stop.wait(interval):
+    while _wait(stop, wake, interval) is not None:
         current = signature()
         if current == last:
             continue
-        while not stop.wait(interval):  # let the writer finish
+        while True:  # let the writer finish
+            woke = _wait(stop, wake, SETTLE if wake else interval)
+            if woke is None:
+                return
             settled = signature()
-            if settled == current:
+            if settled == current and not woke:
                 break
             current = settled
-        if stop.is_set():
-            return
         last = current
         rebuild()
+
+
+def _wait(stop: threading.Event, wake: Callable[[float], bool] | None, seconds: float) -> bool | None:
+    """Wait `seconds`, or less if `wake` reports a change first: whether it did (None once `stop`
+    is set)."""
+    if wake is None:
+        return None if stop.wait(seconds) else False
+    woke = wake(seconds)
+    return None if stop.is_set() else woke
+
+
+class InputEvents:
+    """Reports from the kernel (inotify, Linux) that a file under the input roots may have
+    changed, so that the watch loop looks at once rather than at its next poll. A folder added
+    under a watched one is watched from then on; anything a watch misses (a file replaced under
+    a watched file's name) the poll still finds."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        from inotify_simple import INotify, flags
+
+        self._flags = flags
+        self._mask = (flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
+                      | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF)
+        self._inotify = INotify()
+        self._folders: dict[int, str] = {}  # watch -> the folder it watches
+        for root in roots:
+            root = Path(root)
+            if root.is_file():
+                self._inotify.add_watch(root, self._mask)
+            elif root.is_dir():
+                for folder, subfolders, _ in os.walk(root):
+                    subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+                    self._watch(folder)
+
+    @classmethod
+    def of(cls, roots: Iterable[Path]) -> InputEvents | None:
+        """Reports for those roots, or None where the kernel cannot give them."""
+        try:
+            return cls(roots)
+        except (ImportError, OSError):
+            return None
+
+    def _watch(self, folder: str) -> None:
+        self._folders[self._inotify.add_watch(folder, self._mask | self._flags.ONLYDIR)] = folder
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a report; whether one came."""
+        events = self._inotify.read(timeout=int(timeout * 1000))
+        for event in events:
+            if event.mask & self._flags.ISDIR and event.mask & (self._flags.CREATE | self._flags.MOVED_TO) \
+                    and event.wd in self._folders and event.name != "__pycache__":
+                try:
+                    self._watch(os.path.join(self._folders[event.wd], event.name))
+                except OSError:  # gone again
+                    pass
+        return bool(events)
+
+    def close(self) -> None:
+        self._inotify.close()
 
 
 def serve_and_watch(server: PreviewServer, roots: list[Path], build: Callable[[], bool],
@@ -86,10 +153,13 @@ def serve_and_watch(server: PreviewServer, roots: list[Path], build: Callable[[]
             server.reload()
 
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    events = InputEvents.of(roots)
     try:
-        watch(lambda: input_signature(roots), rebuild, threading.Event())
+        watch(lambda: input_signature(roots), rebuild, threading.Event(), wake=events.wait if events else None)
     finally:
         server.shutdown()
+        if events is not None:
+            events.close()
 
 
 class BuildProcess:

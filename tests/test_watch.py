@@ -20,7 +20,7 @@ import pytest
 from builder import output
 from builder.build import Resident, build, compare_trees
 from builder.settings import ROOT, load_settings
-from builder.watch import BuildProcess, input_signature, watch
+from builder.watch import BuildProcess, InputEvents, input_signature, watch
 
 
 def _bump(path: Path, text: str) -> None:
@@ -77,6 +77,55 @@ def test_a_burst_of_writes_is_one_rebuild_and_stop_ends_the_loop(tmp_path: Path)
         stop.set()
         loop.join(timeout=5)
     assert not loop.is_alive()
+
+
+def _calls_within(calls: list, count: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while len(calls) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(calls) >= count
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_reported_changes_are_looked_at_at_once_and_a_burst_is_one_rebuild(tmp_path: Path) -> None:
+    """With a poll of 30 s, only the kernel's reports can make the loop look within a second;
+    a folder added under a watched one is watched too."""
+    target = tmp_path / "a.txt"
+    target.write_text("0", encoding="utf-8")
+    events = InputEvents.of([tmp_path])
+    assert events is not None
+    calls: list[tuple] = []
+    stop = threading.Event()
+    loop = threading.Thread(target=watch, args=(lambda: input_signature([tmp_path]),
+                                                lambda: calls.append(input_signature([tmp_path])), stop, 30,
+                                                events.wait))
+    loop.start()
+    try:
+        time.sleep(0.3)
+        assert calls == []
+        for i in range(3):  # three writes in quick succession: one rebuild, once they are done
+            _bump(target, str(i + 1))
+            time.sleep(0.005)
+        assert _calls_within(calls, 1, 1.0)
+        time.sleep(0.3)
+        assert calls == [input_signature([tmp_path])]  # once, and after the last write
+        (tmp_path / "sub").mkdir()  # no file: the signature is the same, no rebuild
+        time.sleep(0.3)
+        _bump(tmp_path / "sub" / "b.txt", "in the new folder")
+        assert _calls_within(calls, 2, 1.0)
+        assert calls[-1] == input_signature([tmp_path])
+    finally:
+        stop.set()
+        _bump(target, "stop")  # a report ends the wait at once
+        loop.join(timeout=35)
+        events.close()
+    assert not loop.is_alive()
+
+
+def test_without_inotify_there_are_no_reports_and_the_loop_polls(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "inotify_simple", None)
+    assert InputEvents.of([tmp_path]) is None
 
 
 class _Text(HTMLParser):
