@@ -106,14 +106,18 @@ class InputEvents:
                       | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF)
         self._inotify = INotify()
         self._folders: dict[int, str] = {}  # watch -> the folder it watches
-        for root in roots:
-            root = Path(root)
-            if root.is_file():
-                self._inotify.add_watch(root, self._mask)
-            elif root.is_dir():
-                for folder, subfolders, _ in os.walk(root):
-                    subfolders[:] = [name for name in subfolders if name != "__pycache__"]
-                    self._watch(folder)
+        try:
+            for root in roots:
+                root = Path(root)
+                if root.is_file():
+                    self._inotify.add_watch(root, self._mask)
+                elif root.is_dir():
+                    for folder, subfolders, _ in os.walk(root):
+                        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+                        self._watch(folder)
+        except OSError:  # no more watches to be had: none at all
+            self._inotify.close()
+            raise
 
     @classmethod
     def of(cls, roots: Iterable[Path]) -> InputEvents | None:

@@ -128,6 +128,23 @@ def test_without_inotify_there_are_no_reports_and_the_loop_polls(monkeypatch: py
     assert InputEvents.of([tmp_path]) is None
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_no_watch_to_be_had_means_no_reports_and_nothing_left_open(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    import inotify_simple
+
+    def refuse(self: object, path: object, mask: int) -> int:
+        raise OSError(28, "No space left on device")  # the user's watches are all taken
+
+    monkeypatch.setattr(inotify_simple.INotify, "add_watch", refuse)
+    opened: list = []
+    real = inotify_simple.INotify.__init__
+    monkeypatch.setattr(inotify_simple.INotify, "__init__",
+                        lambda self, *a, **k: opened.append(self) or real(self, *a, **k))
+    assert InputEvents.of([tmp_path]) is None
+    assert len(opened) == 1 and opened[0].closed
+
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
