@@ -72,8 +72,9 @@ class BuildContext:
 @dataclass
 class Resident:
     """What a process that builds again and again (`serve --watch`) keeps from one build to the
-    next: the snapshot it loaded, whose records the next load takes over line by line, and the
-    states of the output's trees, read again only if another process has replaced them."""
+    next: the snapshot it loaded, whose records the next load takes over line by line; the
+    states of the output's trees, read again only if another process has replaced them; the
+    spare's check, done between builds; what the stages keep (`BuildContext.cache`)."""
 
     snapshot: Snapshot | None = None
     states: StateMemory = field(default_factory=StateMemory)
@@ -177,7 +178,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         if resident is not None:
             resident.idle.stop()
     elif resident is not None and resident.idle.vouches_for(state.spare):
-        spare_check = SpareCheck.done(settings.output_dir, state.spare)
+        spare_check = SpareCheck(settings.output_dir, state, checked=True)
     else:
         spare_check = SpareCheck(settings.output_dir, state) if jobs > 1 else None
     try:
@@ -194,7 +195,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         context.memo[LINES_MEMO] = lines_memo(snapshot)
         modules = stage_modules()
         # The writer waits for the spare's check. When the load was quicker than the check (a
-        # resident build's), the parts' keys are found meanwhile; else the early parts start first.
+        # resident build's, when the spare was not checked between builds), the parts' keys are
+        # found meanwhile; else the early parts start first.
         keyed = None if spare_check is None or spare_check.ready() else _keyed_parts(modules, context, progress)
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check,
                         memory=memory, save_later=resident is not None) as writer, \

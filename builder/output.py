@@ -326,12 +326,13 @@ class SpareCheck:
     """`spare_problems` for the spare of a state, run in a forked process, so that a build
     checks its 75,000 files (a stat each) while it loads the snapshot."""
 
-    def __init__(self, out_dir: Path, state: BuildState) -> None:
+    def __init__(self, out_dir: Path, state: BuildState, checked: bool = False) -> None:
         self.tree = state.spare
         self._receive = self._process = None
-        self._found: tuple[list[str], list[str]] | None = None
+        # `checked`: the spare was found as recorded already (`idlecheck`): no process, no problem.
+        self._found: tuple[list[str], list[str]] | None = ([], []) if checked else None
         self._root = spare_dir = spare_path(out_dir)
-        if self.tree is None or self.tree.dir_id is None or _dir_id(spare_dir) != self.tree.dir_id:
+        if checked or self.tree is None or self.tree.dir_id is None or _dir_id(spare_dir) != self.tree.dir_id:
             return
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
@@ -343,14 +344,6 @@ class SpareCheck:
         self._process = ctx.Process(target=check, daemon=True)
         self._process.start()
         send.close()
-
-    @classmethod
-    def done(cls, out_dir: Path, tree: Tree) -> SpareCheck:
-        """The check of a spare found as recorded already (`idlecheck`): no process, no problem."""
-        check = cls.__new__(cls)
-        check.tree, check._root, check._receive, check._process, check._found = \
-            tree, spare_path(out_dir), None, None, ([], [])
-        return check
 
     def ready(self) -> bool:
         """Whether `result` would answer without waiting for the process."""

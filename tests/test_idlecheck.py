@@ -58,6 +58,16 @@ def _inotify_watches() -> int:
     return count
 
 
+def _the_next_build_checks_the_spare(settings: Settings, resident: Resident, monkeypatch: pytest.MonkeyPatch,
+                                     tmp_path: Path, stars: int) -> None:
+    """A package edited, a resident build: it checks the spare itself, and builds a fresh build's tree."""
+    checks = _spare_checks(monkeypatch)
+    _edit_package(settings.data_dir, "django-select2", repo_watchers=stars)
+    build(settings, jobs=1, resident=resident)
+    assert checks == [output.spare_path(settings.output_dir)]
+    assert _same_as_fresh(settings, tmp_path) == []
+
+
 def _same_as_fresh(settings: Settings, tmp_path: Path) -> list[str]:
     fresh = tmp_path / "fresh"
     shutil.rmtree(fresh, ignore_errors=True)
@@ -112,11 +122,7 @@ def test_a_change_to_either_tree_while_idle_makes_the_next_build_check_the_spare
     page = settings.output_dir / "about" / "index.html"
     assert os.stat(page).st_ino == os.stat(output.spare_path(settings.output_dir) / "about" / "index.html").st_ino
     change(settings.output_dir)
-    checks = _spare_checks(monkeypatch)
-    _edit_package(settings.data_dir, "django-select2", repo_watchers=3333)
-    build(settings, jobs=1, resident=resident)
-    assert checks == [output.spare_path(settings.output_dir)]
-    assert _same_as_fresh(settings, tmp_path) == []
+    _the_next_build_checks_the_spare(settings, resident, monkeypatch, tmp_path, 3333)
 
 
 def test_a_build_that_comes_before_the_idle_check_ends_checks_the_spare(
@@ -144,11 +150,7 @@ def test_without_inotify_every_build_checks_the_spare(
     monkeypatch.setitem(sys.modules, "inotify_simple", None)  # importing it raises ImportError
     settings = _resident_builds(tmp_path, resident)
     assert not resident.idle.wait()
-    checks = _spare_checks(monkeypatch)
-    _edit_package(settings.data_dir, "django-select2", repo_watchers=3333)
-    build(settings, jobs=1, resident=resident)
-    assert checks == [output.spare_path(settings.output_dir)]
-    assert _same_as_fresh(settings, tmp_path) == []
+    _the_next_build_checks_the_spare(settings, resident, monkeypatch, tmp_path, 3333)
 
 
 def test_the_folders_watched_are_every_folder_of_the_recorded_files(tmp_path: Path, resident: Resident) -> None:
@@ -178,11 +180,7 @@ def test_a_change_made_before_the_trees_are_watched_is_found_by_the_check(
     build(settings, jobs=1, resident=resident)
     assert not resident.idle.wait() and edited
     assert _inotify_watches() == 0  # a check that failed gives its watches back at once
-    checks = _spare_checks(monkeypatch)
-    _edit_package(settings.data_dir, "django-select2", repo_watchers=4444)
-    build(settings, jobs=1, resident=resident)
-    assert checks == [output.spare_path(settings.output_dir)]
-    assert _same_as_fresh(settings, tmp_path) == []
+    _the_next_build_checks_the_spare(settings, resident, monkeypatch, tmp_path, 4444)
 
 
 def test_a_resident_build_returns_with_its_tree_live_and_the_next_waits_for_its_state(
@@ -207,11 +205,7 @@ def test_no_folder_is_watched_beyond_the_budget(tmp_path: Path, monkeypatch: pyt
     settings = _resident_builds(tmp_path, resident)
     assert not resident.idle.wait()
     assert _inotify_watches() == 0
-    checks = _spare_checks(monkeypatch)
-    _edit_package(settings.data_dir, "django-select2", repo_watchers=3333)
-    build(settings, jobs=1, resident=resident)
-    assert checks == [output.spare_path(settings.output_dir)]
-    assert _same_as_fresh(settings, tmp_path) == []
+    _the_next_build_checks_the_spare(settings, resident, monkeypatch, tmp_path, 3333)
 
 
 def test_the_watch_budget_is_a_quarter_of_the_users_watches() -> None:
