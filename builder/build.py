@@ -7,6 +7,9 @@ so they inherit it without copying.
 
 A part may carry a key: a digest of everything its outputs are made from (see builder/deps.py).
 A part whose key equals the last build's is not run: its outputs are taken over as they are.
+
+A stage may also offer `warm(ctx)`: in a process that builds again and again (`Resident`), it
+prepares between builds, in `ctx.cache`, what its next parts start from (`warm_stages`).
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import filecmp
 import gc
 import multiprocessing
 import os
+import pickle
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -62,6 +67,7 @@ class BuildContext:
     previous: BuildState = field(default_factory=BuildState)  # what the last build of the output left
     memo: dict = field(default_factory=dict)  # notes the parts that ran leave for the next build
     cache: dict | None = None  # what a stage keeps in a process that builds again (None: one build)
+    stop: threading.Event | None = None  # set when a stage's `warm` is to end early (see warm_stages)
 
     @cached_property
     def deps(self) -> Deps:
@@ -223,8 +229,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
                 writer.memo.update(context.memo)
                 jobs = 1
             else:
-                if to_run:
-                    workers.start(to_run, jobs)
+                if to_run:  # a resident process holds the snapshot anyway: it runs parts too
+                    workers.start(to_run, jobs, here=resident is not None)
                 # The workers have their own copies: the snapshot's memory goes to the results' merge
                 # (once every batch has all its workers, see _Workers).
                 del snapshot, context, parts, to_run, started, state
@@ -234,9 +240,25 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         if spare_check:
             spare_check.close()
     if resident is not None:  # the new tree is live: its state is written while the process waits
-        resident.idle.start(settings.output_dir, resident.states, save=writer.save_state)
+        resident.idle.start(settings.output_dir, resident.states, save=writer.save_state,
+                            then=partial(warm_stages, settings, resident))
     return BuildResult(writer.stats, time.perf_counter() - started_at, settings.output_dir, jobs,
                        parts_ran=ran, parts_kept=kept)
+
+
+def warm_stages(settings: Settings, resident: Resident, state: BuildState, stop: threading.Event) -> None:
+    """Between builds of a resident process: each stage's `warm(ctx)`, if it has one, prepares in
+    `ctx.cache` what its next parts start from, from the snapshot and state just built (the forked
+    workers inherit it). A stage does it in steps, each ending early when `stop` is set (a
+    build is about to start); a step it does not finish leaves the cache as it was."""
+    if resident.snapshot is None:
+        return
+    context = BuildContext(settings, resident.snapshot, state, cache=resident.stage_cache, stop=stop)
+    for _, module in stage_modules():
+        if stop.is_set():
+            return
+        if hasattr(module, "warm"):
+            module.warm(context)
 
 
 def _keyed_parts(modules: list[tuple[str, ModuleType]], context: BuildContext,
@@ -309,13 +331,13 @@ class _Batch:
     parts: list[Part] | None  # held while more workers may join, then let go
     counter: Synchronized
     wanted: int  # workers it is to have
-    workers: int = 0  # workers forked for it so far
+    workers: int = 0  # workers it has so far (forked, or this process: `_Workers.start`'s `here`)
 
 
 class _Workers:
     """Forked workers sharing out parts and writing into the writer's tree. Each sends the
     record of every part it ran as soon as it is done, which `finish` merges into the writer
-    (so no process ever holds a worker's whole record twice).
+    (so no process ever holds a worker's whole record twice), and a message when it ends.
 
     Parts come in batches (`start`), each shared out among its own workers. No more workers run
     at once than there are jobs: a batch started while an earlier one still runs gets the free
@@ -330,6 +352,9 @@ class _Workers:
         # batch's counter while the first batch's worker still counted on it (a part was skipped).
         self.batches: list[_Batch] = []
         self.workers: dict = {}  # the receiving end of each worker's pipe -> its process
+        self.received: list[bytes] = []  # part records read from the workers, not merged yet
+        self.ended: list = []  # workers that said they are done, not joined yet
+        self.here: tuple[_Batch, list[Part]] | None = None  # a batch this process runs too (see start)
         self.errors: list[str] = []
 
     def __enter__(self) -> _Workers:
@@ -340,13 +365,26 @@ class _Workers:
             if proc.is_alive():
                 proc.terminate()
             proc.join()
+        for proc in self.ended:
+            proc.join()
+        self.ended.clear()
         self.workers.clear()
         self.batches.clear()
 
-    def start(self, parts: list[Part], wanted: int) -> None:
-        """Share `parts` out among up to `wanted` workers, as many now as jobs are free."""
+    def start(self, parts: list[Part], wanted: int, here: bool = False) -> None:
+        """Share `parts` out among up to `wanted` workers, as many now as jobs are free (a
+        worker that has ended meanwhile frees its job first: its records are read, and merged
+        once the new workers run). With `here`, this process is one of them (in `finish`): it
+        needs no fork, and the snapshot's pages it reads are its own, not copied on first write."""
         counter = multiprocessing.get_context("fork").Value("i", 0)
-        self.batches.append(_Batch(parts, counter, wanted))
+        batch = _Batch(parts, counter, wanted)
+        if here:
+            assert self.here is None
+            self.here = (batch, parts)
+            batch.workers = 1
+        self.batches.append(batch)
+        while self.workers and self._receive(0):
+            pass
         self._staff()
 
     def _staff(self) -> None:
@@ -355,7 +393,7 @@ class _Workers:
         for batch in self.batches:
             if batch.parts is None:
                 continue
-            while (not self.errors and batch.workers < batch.wanted and len(self.workers) < self.jobs
+            while (not self.errors and batch.workers < batch.wanted and self._busy() < self.jobs
                    and batch.counter.value < len(batch.parts)):
                 self._fork(batch)
             if self.errors or batch.workers >= batch.wanted or batch.counter.value >= len(batch.parts):
@@ -373,10 +411,12 @@ class _Workers:
                 for index in _claimed(counter, len(todo)):
                     notes.clear()
                     _run_parts(todo, [index], writer)
-                    send.send(("part", (*writer.take_worker_results(), dict(notes))))
-                send.send(("done", None))
+                    results = (*writer.take_worker_results(), dict(notes))
+                    send.send_bytes(PART + pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
+                send.send_bytes(DONE)
             except BaseException as exc:  # reported to the parent, which raises
-                send.send(("error", (str(exc) if isinstance(exc, BuildError) else traceback.format_exc())))
+                message = str(exc) if isinstance(exc, BuildError) else traceback.format_exc()
+                send.send_bytes(ERROR + message.encode("utf-8", "replace"))
 
         proc = ctx.Process(target=work, daemon=True)
         proc.start()
@@ -384,27 +424,65 @@ class _Workers:
         self.workers[receive] = proc
         batch.workers += 1
 
-    def finish(self) -> None:
-        import multiprocessing.connection
+    def _busy(self) -> int:
+        """Jobs taken: the workers, and this process while it runs parts."""
+        return len(self.workers) + (self.here is not None)
 
+    def finish(self) -> None:
+        """Run this process's share of parts (see `start`), then merge every worker's records as
+        they come, until all have ended."""
+        if self.here is not None:
+            batch, parts = self.here
+            for index in _claimed(batch.counter, len(parts)):
+                self.notes.clear()
+                _run_parts(parts, [index], self.writer)
+                self.writer.memo.update(self.notes)
+                while self.workers and self._receive(0):  # a worker that ended: its job to another
+                    pass
+                self._merge_received()
+            self.here = None
         while self.workers:
-            for receive in multiprocessing.connection.wait(list(self.workers)):
-                try:
-                    status, payload = receive.recv()
-                except EOFError:
-                    status, payload = "error", None
-                if status == "part":
-                    *results, notes = payload
-                    self.writer.merge_worker_results(*results)
-                    self.writer.memo.update(notes)
-                    continue
-                proc = self.workers.pop(receive)
-                proc.join()
-                if status == "error":
-                    self.errors.append(payload or f"a build worker died (exit code {proc.exitcode})")
-                self._staff()  # a job is free: a batch short of workers gets one
+            self._receive(None)
+            self._merge_received()
+        for proc in self.ended:
+            proc.join()
+        self.ended.clear()
         if self.errors:
             raise BuildError("\n".join(self.errors))
+
+    def _receive(self, timeout: float | None) -> int:
+        """Read what the workers have sent (waiting up to `timeout` for something, None: until
+        something comes); a worker that ended frees its job for a batch short of workers. Part
+        records are merged later (`_merge_received`). The number of messages read."""
+        import multiprocessing.connection
+
+        ready = multiprocessing.connection.wait(list(self.workers), timeout)
+        for receive in ready:
+            try:
+                message = receive.recv_bytes()
+            except EOFError:
+                message = ERROR
+            if message.startswith(PART):
+                self.received.append(message)
+                continue
+            proc = self.workers.pop(receive)
+            if message.startswith(ERROR):
+                proc.join()
+                self.errors.append(message[1:].decode("utf-8", "replace")
+                                   or f"a build worker died (exit code {proc.exitcode})")
+            else:  # joined at the end: its exit (a few ms) is not waited for here
+                self.ended.append(proc)
+            self._staff()  # a job is free: a batch short of workers gets one
+        return len(ready)
+
+    def _merge_received(self) -> None:
+        while self.received:
+            *results, notes = pickle.loads(memoryview(self.received.pop(0))[1:])
+            self.writer.merge_worker_results(*results)
+            self.writer.memo.update(notes)
+
+
+PART, DONE, ERROR = b"p", b"d", b"e"  # what a worker's message is: a part's records, its end, its failure
 
 
 def compare_trees(expected: Path, actual: Path) -> list[str]:

@@ -11,6 +11,9 @@ spare as any build does.
 
 Both trees are watched: most of their files are one file under two names (hard links), and
 the kernel reports a change under the name it was made through.
+
+The thread then does what else its caller asked (`then`): the build has the stages prepare, from
+the snapshot and state just built, what their next parts start from (see `build.warm_stages`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
-from .output import StateMemory, Tree, _dir_id, files_not_as_recorded, read_state, spare_path
+from .output import BuildState, StateMemory, Tree, _dir_id, files_not_as_recorded, read_state, spare_path
 
 CHECK_STOP_EVERY = 1024  # files stat'ed, or folders watched, between looks at the stop flag
 
@@ -59,10 +62,12 @@ class IdleCheck:
         self._trees: tuple[Tree, Tree] | None = None  # (live, spare) being checked or checked
         self._vouched: Tree | None = None  # the spare, once found as recorded
 
-    def start(self, out_dir: Path, memory: StateMemory, save: Callable[[], None] | None = None) -> None:
+    def start(self, out_dir: Path, memory: StateMemory, save: Callable[[], None] | None = None,
+              then: Callable[[BuildState, threading.Event], None] | None = None) -> None:
         """After a build of `out_dir`: watch its trees and check its spare, in a thread (unless
         a check of these very trees is already in hand). `save`, if given, writes the new live
-        tree's state first: the build that swapped the trees in has returned by then."""
+        tree's state first: the build that swapped the trees in has returned by then. `then`,
+        if given, runs last, with the live state and the event that asks it to stop early."""
         if save is None:
             state = read_state(out_dir, memory=memory)
             if self._vouched is not None and self._trees is not None and self._trees[0] is state.live \
@@ -71,30 +76,37 @@ class IdleCheck:
         self._end()
         self._stop.clear()
         # Not a daemon: a process that ends without `stop` still writes the state first.
-        self._thread = threading.Thread(target=self._run, args=(out_dir, memory, save), name="idle-check")
+        self._thread = threading.Thread(target=self._run, args=(out_dir, memory, save, then), name="idle-check")
         self._thread.start()
 
-    def _run(self, out_dir: Path, memory: StateMemory, save: Callable[[], None] | None) -> None:
+    def _run(self, out_dir: Path, memory: StateMemory, save: Callable[[], None] | None,
+             then: Callable[[BuildState, threading.Event], None] | None) -> None:
+        state = self._check(out_dir, memory, save)
+        if state is not None and then is not None and not self._stop.is_set():
+            then(state, self._stop)
+
+    def _check(self, out_dir: Path, memory: StateMemory, save: Callable[[], None] | None) -> BuildState | None:
+        """Save the state, watch the trees, check the spare; the live state (None if not saved)."""
         self._close_retired()
         if save is not None:
             try:
                 save()  # never left half-done: the next build waits for it (`pause`)
             except OSError:  # the state is not written: the next build builds afresh, and says why
-                return
+                return None
         state = read_state(out_dir, memory=memory)
         live, spare = state.live, state.spare
         live.files.paths_by_part()  # what the next build's keep step starts from, worked out now
         self._trees = (live, spare) if spare is not None else None
         if spare is None or self._stop.is_set():
-            return
+            return state
         try:
             from inotify_simple import INotify, flags
         except (ImportError, OSError):  # not Linux, or no inotify_simple: the builds check the spare
-            return
+            return state
         spare_dir = spare_path(out_dir)
         folders = sorted(_folders(out_dir, live) | _folders(spare_dir, spare))
         if len(folders) > watch_budget():
-            return  # too many folders (100,000 packages): the watches are left to the editor and the like
+            return state  # too many folders (100,000 packages): the watches are left to the editor and the like
         changes = (flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
                    | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF)
         try:
@@ -107,6 +119,7 @@ class IdleCheck:
         if self._vouched is None and self._inotify is not None:  # the watches go back at once
             self._inotify.close()
             self._inotify = None
+        return state
 
     def _watched(self, inotify: object, folders: list[str], mask: int) -> bool:
         """Watch every folder (False if stopped first)."""

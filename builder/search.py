@@ -34,9 +34,11 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+
+import orjson
 
 from .build import BuildContext, Output, Part
 from .model import Snapshot
@@ -118,23 +120,52 @@ def days(timestamp: str | None) -> int:
 
 # Entries.
 
-def entries(snapshot: Snapshot) -> list[Entry]:
-    """Every package and grid, in rank order: weight, stars, usage (descending), then title."""
+Known = dict[int, tuple[object, object, str, Entry]]  # id(record) -> (record, its search row, category title, entry)
+
+
+def entries(snapshot: Snapshot, known: Known | None = None) -> list[Entry]:
+    """Every package and grid, in rank order: weight, stars, usage (descending), then title.
+
+    `known`: an earlier build's entries (`entries_by_record`); an entry made from the very same
+    record, search row and category title is that entry (records are never changed once loaded)."""
+    known = known or {}
     rows = {(r.item_type, r.slug): r for r in snapshot.search_rows or ()}
     found: list[Entry] = []
     for p in snapshot.packages.values():
         row = rows.get(("package", p.slug))
+        category = snapshot.categories[p.category].title
+        had = known.get(id(p))
+        if had is not None and had[0] is p and had[1] is row and had[2] == category:
+            found.append(had[3])
+            continue
         usage = p.extra.usage_count if p.extra else (row.usage if row else 0)
         found.append(Entry(
             "package", p.id, clean(p.title), p.slug, truncate(clean(p.repo_description)),
-            snapshot.categories[p.category].title, row.weight if row else 0, p.repo_watchers, usage,
-            p.last_updated))
+            category, row.weight if row else 0, p.repo_watchers, usage, p.last_updated))
     for g in snapshot.grids.values():
         row = rows.get(("grid", g.slug))
+        had = known.get(id(g))
+        if had is not None and had[0] is g and had[1] is row:
+            found.append(had[3])
+            continue
         found.append(Entry(
             "grid", g.id, clean(g.title), g.slug, truncate(clean(g.description)), "Grid",
             row.weight if row else 0, len(g.packages), 0, g.modified))
     return sorted(found, key=weight_order)
+
+
+def entries_by_record(snapshot: Snapshot, items: list[Entry]) -> Known:
+    """`entries(snapshot)`, by the record each is made from, for `entries`' `known`."""
+    rows = {(r.item_type, r.slug): r for r in snapshot.search_rows or ()}
+    out: Known = {}
+    for e in items:
+        if e.kind == "package":
+            p = snapshot.packages[e.id]
+            out[id(p)] = (p, rows.get(("package", p.slug)), e.category, e)
+        else:
+            g = snapshot.grids[e.id]
+            out[id(g)] = (g, rows.get(("grid", g.slug)), e.category, e)
+    return out
 
 
 def weight_order(e: Entry) -> tuple[int, int, int, str, str, int]:
@@ -183,26 +214,38 @@ def rank(items: Sequence[Entry], query: str, limit: int = MAX_RESULTS) -> list[E
 # Files.
 
 def _json(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact JSON, UTF-8 as it is. orjson writes the very bytes `json.dumps(value,
+    ensure_ascii=False, separators=(",", ":"))` would for strings and lists (tests/search holds
+    it for every code point) in a fraction of the time; json takes integers orjson cannot."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _named(stem: str, data: bytes) -> tuple[str, bytes]:
     return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}.json", data
 
 
-def word_chunks(items: Sequence[Entry]) -> list[list[list[str | int]]]:
+def words(text: str) -> list[str]:
+    """The distinct tokens of a text that are long enough to be looked up, sorted."""
+    return sorted({t for t in tokens(text) if len(t) >= MIN_WORD})
+
+
+def word_chunks(items: Sequence[Entry], words_of: Callable[[str], list[str]] = words) -> list[list[list[str | int]]]:
     """Description tokens with their delta-encoded postings, cut into sorted ranges."""
     postings: dict[str, list[int]] = defaultdict(list)
     for position, e in enumerate(items):
-        for token in sorted(set(tokens(e.description))):
-            if len(token) >= MIN_WORD:
-                postings[token].append(position)
+        for token in words_of(e.description):
+            postings[token].append(position)
     chunks: list[list[list[str | int]]] = [[]]
     size = 0
     for token in sorted(postings):
         ids = postings[token]
-        row: list[str | int] = [token, ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))]
-        row_size = len(_json(row))
+        deltas = [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))]
+        row: list[str | int] = [token, *deltas]
+        # len(_json(row)): a token is letters and digits, which JSON never escapes
+        row_size = len(token.encode()) + 4 + len(deltas) + sum(map(len, map(str, deltas)))
         if size and size + row_size > WORD_CHUNK_BYTES:
             chunks.append([])
             size = 0
@@ -211,8 +254,9 @@ def word_chunks(items: Sequence[Entry]) -> list[list[list[str | int]]]:
     return chunks if chunks[0] else []
 
 
-def build_index(items: Sequence[Entry]) -> SearchIndex:
-    """The head, word chunks and description shards of `items` (already in rank order)."""
+def build_index(items: Sequence[Entry], words_of: Callable[[str], list[str]] = words) -> SearchIndex:
+    """The head, word chunks and description shards of `items` (already in rank order);
+    `words_of` is `words`, or a function that gives what it would."""
     files: dict[str, bytes] = {}
     categories = sorted({e.category for e in items if e.kind == "package"})
     doc_names = []
@@ -221,7 +265,7 @@ def build_index(items: Sequence[Entry]) -> SearchIndex:
         files[f"{DATA_DIR}/{name}"] = data
         doc_names.append(name)
     word_names, firsts = [], []
-    for n, chunk in enumerate(word_chunks(items)):
+    for n, chunk in enumerate(word_chunks(items, words_of)):
         name, data = _named(f"w{n}", _json(chunk))
         files[f"{DATA_DIR}/{name}"] = data
         word_names.append(name)
@@ -240,11 +284,43 @@ def build_index(items: Sequence[Entry]) -> SearchIndex:
     return SearchIndex(f"{DATA_DIR}/{name}", files)
 
 
+CACHE = "client-search"  # the stage cache's entry (BuildContext.cache): a `Warmed`
+
+
+@dataclass(frozen=True)
+class Warmed:
+    """What a process that builds again prepared between builds (`warm`) for the next index."""
+
+    entries: Known
+    words: dict[str, list[str]]  # description -> words(description)
+
+    def words_of(self, text: str) -> list[str]:
+        listed = self.words.get(text)
+        return words(text) if listed is None else listed
+
+
+def warm(ctx: BuildContext) -> None:
+    """Between builds of a process that builds again (see builder.build.warm_stages): the
+    entries and their descriptions' words, for the next build's index (ctx.cache)."""
+    assert ctx.cache is not None
+    last: Warmed | None = ctx.cache.get(CACHE)
+    items = entries(ctx.snapshot, last.entries if last else None)
+    if ctx.stop is not None and ctx.stop.is_set():
+        return
+    words_of = last.words_of if last else words
+    ctx.cache[CACHE] = Warmed(entries_by_record(ctx.snapshot, items),
+                              {e.description: words_of(e.description) for e in items})
+
+
 def render(ctx: BuildContext) -> Iterator[Output]:
     """The search page and the index files."""
     from .pages.site import Link, Site
 
-    index = build_index(entries(ctx.snapshot))
+    warmed: Warmed | None = ctx.cache.get(CACHE) if ctx.cache is not None else None
+    if warmed is None:
+        index = build_index(entries(ctx.snapshot))
+    else:
+        index = build_index(entries(ctx.snapshot, warmed.entries), warmed.words_of)
     site = Site(ctx.snapshot, ctx.settings)
     meta = site.meta("/search/", "Search", "Search the packages and comparison grids of Django Packages.",
                      noindex=True, breadcrumbs=(Link("Home", site.href("/")), Link("Search")))

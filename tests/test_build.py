@@ -193,13 +193,9 @@ def test_a_build_failing_while_an_early_part_runs_stops_its_worker(tmp_path: Pat
     assert not (out / "never.json").exists()
 
 
-def test_no_more_workers_than_jobs_and_a_batch_gets_the_jobs_freed(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """An early part runs in a worker while the other parts start: those get the one free job,
-    then the early part's too once it is done (never three workers on two jobs)."""
+def _early_and_late_parts(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Builds get an early part of 0.4 s and 16 late parts of 0.05 s, each logging its run."""
     from builder import build as build_module
-
-    log = tmp_path / "log"
 
     def timed(name: str, seconds: float) -> Callable[[], Iterator[tuple[str, str]]]:
         def run() -> Iterator[tuple[str, str]]:
@@ -217,16 +213,50 @@ def test_no_more_workers_than_jobs_and_a_batch_gets_the_jobs_freed(tmp_path: Pat
     late = [build_module.Part(f"late/{i}", timed(f"late-{i}", 0.05), None, first=True) for i in range(16)]
     monkeypatch.setattr(build_module, "stage_parts",
                         lambda name, module, ctx: real(name, module, ctx) + (late if name == "report" else []))
+
+
+def _runs(log: Path) -> list[tuple[int, float, float, str]]:
+    """(pid, start, end, name) of each part `_early_and_late_parts` logged."""
+    return [(int(pid), float(start), float(end), name)
+            for pid, start, end, name in (line.split() for line in log.read_text().splitlines())]
+
+
+def test_no_more_workers_than_jobs_and_a_batch_gets_the_jobs_freed(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An early part runs in a worker while the other parts start: those get the one free job,
+    then the early part's too once it is done (never three workers on two jobs)."""
+
+    log = tmp_path / "log"
+    _early_and_late_parts(monkeypatch, log)
     build(load_settings(data_dir=DATA, output_dir=tmp_path / "site"), jobs=2, force=True)
 
-    runs = [(int(pid), float(start), float(end), name)
-            for pid, start, end, name in (line.split() for line in log.read_text().splitlines())]
+    runs = _runs(log)
     assert len(runs) == 17
     (early_pid, early_start, early_end, _), = [r for r in runs if r[3] == "early"]
     late_pids = {pid for pid, _, _, name in runs if name != "early"}
     assert early_pid not in late_pids and len(late_pids) == 2  # a second worker joined the late batch
     during = {pid for pid, start, end, name in runs if name != "early" and start < early_end and end > early_start}
     assert len(during) == 1, "while the early part ran, one other worker at most"
+
+
+def test_a_resident_build_runs_parts_itself_and_a_worker_takes_the_job_freed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resident process holds the snapshot anyway: it runs parts beside its workers (no fork,
+    no page of the snapshot copied). While the early part runs, it is the only one running the
+    others; once the early part ends, a worker joins it."""
+    from builder import build as build_module
+
+    log = tmp_path / "log"
+    _early_and_late_parts(monkeypatch, log)
+    with build_module.Resident() as resident:
+        build(load_settings(data_dir=DATA, output_dir=tmp_path / "site"), jobs=2, resident=resident)
+    assert (tmp_path / "site" / "timed" / "late-15.txt").read_text() == "late-15"
+    runs = _runs(log)
+    (early_pid, early_start, early_end, _), = [r for r in runs if r[3] == "early"]
+    late_pids = {pid for pid, _, _, name in runs if name != "early"}
+    assert os.getpid() in late_pids and early_pid not in late_pids and len(late_pids) == 2
+    during = {pid for pid, start, end, name in runs if name != "early" and start < early_end and end > early_start}
+    assert during == {os.getpid()}, "while the early part ran, this process only"
 
 
 def test_lines_found_sound_are_not_checked_again_but_a_changed_line_is(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from functools import cached_property, partial
 from ..build import BuildContext, Part
 from ..deps import Deps, digest
 from ..model import Category, Snapshot
-from . import layout, v3, v4
+from . import layout, search_part, v3, v4
 from .browsable import TEMPLATES, Browsable
 from .jsonenc import dumps_v3, dumps_v4
 from .paging import DEFAULT_LIMIT, LARGE_LIMITS, PAST_END_MARGIN, linked_offsets, v4_format_pages, v4_pages
@@ -39,6 +39,12 @@ def early_parts(ctx: BuildContext) -> list[Part]:
     """The part a build starts as soon as the snapshot is loaded, before it finds the other
     parts' keys: the search answers, the longest part (see builder.build)."""
     return SearchPart(ctx).parts()
+
+
+def warm(ctx: BuildContext) -> None:
+    """Between builds of a process that builds again (see builder.build.warm_stages): what the
+    next search part starts from."""
+    search_part.warm(ctx)
 
 
 BUCKETS = 64  # parts per kind of detail file: an entity's bucket is its id % BUCKETS

@@ -106,15 +106,31 @@ class ShownBuilder:
         return Shown(self.terms, bytes(self.counts), self.places)
 
 
-def pack_rows(rows: list[SearchRow]) -> str:
-    """The rows as lines of JSON (which holds no raw newline), compressed as they are encoded:
-    the memo of 100,000 search rows is 55 MB as it is, 6 MB so, and never held whole."""
-    packer = zlib.compressobj(1)
-    packed = [packer.compress((b"\n" if i else b"") + orjson.dumps(row)) for i, row in enumerate(rows)]
-    packed.append(packer.flush())
-    return base64.b64encode(b"".join(packed)).decode("ascii")
+ROWS_PER_BLOCK = 256  # rows packed together: a build that changed a few rows packs a few blocks
 
 
-def unpack_lines(packed: str) -> list[str]:
-    text = zlib.decompress(base64.b64decode(packed, validate=True)).decode()
-    return text.split("\n") if text else []
+def pack_rows(rows: Sequence[SearchRow], digests: Sequence[str],
+              previous: tuple[Sequence[str], Sequence[str]] | None = None) -> list[str]:
+    """The rows as lines of JSON (which holds no raw newline), compressed ROWS_PER_BLOCK at a
+    time (the memo of 100,000 search rows is 55 MB as it is, 6 MB so). `digests` are the rows'
+    digests (hex); a block whose rows have the digests of the same block of `previous` (an
+    earlier memo's blocks and digests) is that block, taken over as it is."""
+    blocks: list[str] = []
+    for start in range(0, len(rows), ROWS_PER_BLOCK):
+        end, n = start + ROWS_PER_BLOCK, start // ROWS_PER_BLOCK
+        if previous is not None and n < len(previous[0]) and previous[1][start:end] == digests[start:end]:
+            blocks.append(previous[0][n])
+            continue
+        text = b"\n".join([orjson.dumps(row) for row in rows[start:end]])
+        blocks.append(base64.b64encode(zlib.compress(text, 1)).decode("ascii"))
+    return blocks
+
+
+def unpack_lines(blocks: list[str]) -> list[str]:
+    """The lines `pack_rows` packed; TypeError, ValueError or zlib.error for anything else."""
+    if not isinstance(blocks, list):
+        raise TypeError("the rows are not a list of blocks")
+    lines: list[str] = []
+    for block in blocks:
+        lines.extend(zlib.decompress(base64.b64decode(block, validate=True)).decode().split("\n"))
+    return lines

@@ -11,6 +11,9 @@ their digests, and for each term the rows its answer shows (`Shown`).
 The index is built by the worker that runs the part, when some term needs answering: only
 that process holds it (a third of a gigabyte at 100,000 packages). It is the longest part: an
 early part (see builder.build), started as soon as the snapshot is loaded.
+
+A process that builds again and again prepares between builds what the next one starts from
+(`warm`): the memo decoded, and the rows and their digests by the record each was made from.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cached_property, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
@@ -28,13 +32,66 @@ from ..deps import digest
 from ..model import SearchRow
 from ..output import Unchanged
 from . import layout
-from .search_rows import search_rows
+from .search_rows import Known, rows_by_record, search_rows
 
 if TYPE_CHECKING:  # imported in the worker that runs the part: the parent never loads numpy
     from . import search
     from .search_memo import Shown
 
 Output = tuple[str, bytes | str]
+CACHE = "search"  # the stage cache's entry (BuildContext.cache): a `Warmed`
+
+
+class Decoded(NamedTuple):
+    """A memo, decoded: the rows' ids in order, (digest, JSON line) by id, the answers' rows, and
+    the packed blocks with the digests (hex) they were packed from (see search_memo.pack_rows)."""
+
+    ids: list[tuple[str, int]]
+    old: dict[tuple[str, int], tuple[bytes, str]]
+    shown: Shown
+    blocks: list[str]
+    digests: list[str]
+
+
+def decode_memo(memo: object, code: str) -> Decoded | None:
+    """The search memo a build of this `code` left, decoded; None for none, or one this code
+    did not write."""
+    from .search_memo import Shown, unpack_lines
+
+    if not isinstance(memo, dict) or memo.get("code") != code:
+        return None
+    try:
+        ids = [tuple(i) for i in memo["ids"]]
+        digests = memo["digests"]
+        old = {i: (bytes.fromhex(d), row) for i, d, row in zip(ids, digests, unpack_lines(memo["rows"]), strict=True)}
+        return Decoded(ids, old, Shown.unpack(memo["shown"]), memo["rows"], digests)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, zlib.error):  # a memo this code did not write: answer all
+        return None
+
+
+@dataclass(frozen=True)
+class Warmed:
+    """What a resident process prepared between builds (`warm`) for the next search part."""
+
+    memo: object  # the memo decoded: the next build's previous memo, if that is this very object
+    decoded: Decoded | None
+    rows: Known  # the rows by the record each was made from (see search_rows)
+    digests: dict[int, tuple[SearchRow, bytes]]  # id(row) -> (the row, its digest)
+
+
+def warm(ctx: BuildContext) -> None:
+    """Between builds of a resident process: decode the memo the last build left, and keep its
+    rows and their digests by record (`Warmed`, in ctx.cache). Ends early if ctx.stop is set."""
+    assert ctx.cache is not None
+    part = SearchPart(ctx)
+    steps = [lambda: part.rows, lambda: part.digests, lambda: part.decoded]
+    for step in steps:
+        if ctx.stop is not None and ctx.stop.is_set():
+            return
+        step()
+    ctx.cache[CACHE] = Warmed(ctx.previous.memo.get("search"), part.decoded,
+                              rows_by_record(ctx.snapshot, part.rows),
+                              {id(r): (r, d) for r, d in zip(part.rows, part.digests, strict=True)})
 
 
 class SearchPart:
@@ -51,8 +108,13 @@ class SearchPart:
         self.vocabulary_key = ""  # search_text.vocabulary_key of this build's rows
 
     @cached_property
+    def warmed(self) -> Warmed | None:
+        """What this process prepared after its last build, if it is one that builds again."""
+        return None if self.ctx.cache is None else self.ctx.cache.get(CACHE)
+
+    @cached_property
     def rows(self) -> list[SearchRow]:
-        return search_rows(self.snap)
+        return search_rows(self.snap, self.warmed.rows if self.warmed else None)
 
     @cached_property
     def place(self) -> dict[tuple[str, int], int]:
@@ -61,14 +123,29 @@ class SearchPart:
 
     @cached_property
     def digests(self) -> list[bytes]:
-        return [digest(orjson.dumps(r)) for r in self.rows]
+        known = self.warmed.digests if self.warmed else {}
+        out = []
+        for row in self.rows:
+            found = known.get(id(row))
+            out.append(found[1] if found is not None and found[0] is row else digest(orjson.dumps(row)))
+        return out
+
+    @cached_property
+    def decoded(self) -> Decoded | None:
+        """The memo the last build left, decoded (between builds already, in a resident process)."""
+        memo = self.ctx.previous.memo.get("search")
+        if self.warmed is not None and self.warmed.memo is memo:
+            return self.warmed.decoded
+        return decode_memo(memo, self.ctx.deps.code.hex())
 
     def _memo(self, shown: Shown) -> dict:
         from . import search_memo
 
+        digests = [d.hex() for d in self.digests]
+        previous = self.decoded
         return {"code": self.ctx.deps.code.hex(), "ids": [[r.item_type, r.id] for r in self.rows],
-                "digests": [d.hex() for d in self.digests], "rows": search_memo.pack_rows(self.rows),
-                "shown": shown.pack(), "vocabulary": self.vocabulary_key}
+                "digests": digests, "shown": shown.pack(), "vocabulary": self.vocabulary_key,
+                "rows": search_memo.pack_rows(self.rows, digests, previous and (previous.blocks, previous.digests))}
 
     def parts(self) -> list[Part]:
         deps = self.ctx.deps
@@ -132,18 +209,10 @@ class SearchPart:
         """(old, new) versions of the rows that changed since the live tree's answers (None for
         an added or removed row), or None when that cannot be told (no memo, other code) or too
         many changed to be worth it. Sets `shown` from the memo, at the rows' new places."""
-        from .search_memo import Shown, unpack_lines
-
-        memo = self.ctx.previous.memo.get("search")
-        if not memo or memo.get("code") != self.ctx.deps.code.hex():
+        decoded = self.decoded
+        if decoded is None:
             return None
-        try:
-            old_ids = [tuple(i) for i in memo["ids"]]
-            old = {i: (bytes.fromhex(d), row) for i, d, row in zip(old_ids, memo["digests"],
-                                                                  unpack_lines(memo["rows"]), strict=True)}
-            shown = Shown.unpack(memo["shown"])
-        except (KeyError, TypeError, ValueError, zlib.error):  # a memo this code did not write: answer all
-            return None
+        old_ids, old = decoded.ids, decoded.old
         new = {(r.item_type, r.id): (d, r) for r, d in zip(self.rows, self.digests, strict=True)}
         changed_ids = sorted(i for i in old.keys() | new.keys() if old.get(i, (None,))[0] != new.get(i, (None,))[0])
         if len(changed_ids) > max(50, len(self.rows) // 50):
@@ -154,7 +223,7 @@ class SearchPart:
             return None
         # A removed row is shown by no answer kept as it is (the terms it matched are answered again).
         try:
-            self.shown = shown.moved([self.place.get(i, 0) for i in old_ids])
+            self.shown = decoded.shown.moved([self.place.get(i, 0) for i in old_ids])
         except ValueError:
             return None
         return [(SearchRow(**orjson.loads(old[i][1])) if i in old else None, new[i][1] if i in new else None)

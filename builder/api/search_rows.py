@@ -31,27 +31,53 @@ def grid_weight(*, is_locked: bool, header: bool, has_packages: bool, max_weight
     return int(weight)
 
 
-def search_rows(snap: Snapshot) -> list[SearchRow]:
-    """The rows to search: the snapshot's, else computed from packages and grids."""
+Known = dict[int, tuple[object, SearchRow]]  # id(record) -> (the record, the row made from it)
+
+
+def search_rows(snap: Snapshot, known: Known | None = None) -> list[SearchRow]:
+    """The rows to search: the snapshot's, else computed from packages and grids.
+
+    `known`: rows an earlier build of this process computed (`rows_by_record`). A row made from
+    the very same record, at the same place, with the same category title and fetch time, is
+    that row: the row is a function of those (records are never changed once loaded)."""
     if snap.search_rows is not None:
         return snap.search_rows
+    known = known or {}
     when = _v4_time(snap.manifest.fetched_at)
     rows: list[SearchRow] = []
     for p in snap.packages.values():
+        title = snap.categories[p.category].title
+        found = known.get(id(p))
+        if found is not None and found[0] is p:
+            row = found[1]
+            if row.id == len(rows) + 1 and row.category == title and row.created == when:
+                rows.append(row)
+                continue
         extra = p.extra
         rows.append(SearchRow(
             id=len(rows) + 1, item_type="package", slug=p.slug, title=p.title,
-            description=p.repo_description, category=snap.categories[p.category].title, weight=0,
+            description=p.repo_description, category=title, weight=0,
             created=when, modified=when, repo_watchers=p.repo_watchers, repo_forks=p.repo_forks,
             pypi_downloads=extra.pypi_downloads if extra else 0, score=extra.score if extra else 0,
             usage=extra.usage_count if extra else 0, participants=",".join(p.participants),
             last_committed=p.last_updated, last_released=None))
     top = max((r.weight for r in rows), default=0) or 100
     for g in snap.grids.values():
-        rows.append(SearchRow(
+        row = SearchRow(
             id=len(rows) + 1, item_type="grid", slug=g.slug, title=g.title, description=g.description,
             category="", weight=grid_weight(is_locked=g.is_locked, header=g.header,
                                             has_packages=bool(g.packages), max_weight=top),
             created=when, modified=when, repo_watchers=0, repo_forks=0, pypi_downloads=0, score=0,
-            usage=0, participants="", last_committed=None, last_released=None))
+            usage=0, participants="", last_committed=None, last_released=None)
+        found = known.get(id(g))
+        rows.append(found[1] if found is not None and found[0] is g and found[1] == row else row)
     return rows
+
+
+def rows_by_record(snap: Snapshot, rows: list[SearchRow]) -> Known:
+    """`search_rows(snap)`'s rows by the record each was made from, for `search_rows`'s `known`
+    (none when the rows are the snapshot's own)."""
+    if snap.search_rows is not None:
+        return {}
+    records = [*snap.packages.values(), *snap.grids.values()]
+    return {id(record): (record, row) for record, row in zip(records, rows, strict=True)}

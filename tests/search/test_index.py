@@ -103,3 +103,31 @@ def test_tokens_are_runs_of_isalnum_characters() -> None:
     assert search.tokens(text) == expected
     words = ["django", "select2", "forms", "widgets", "été", "²"]
     assert search.tokens("Django-Select2: forms_widgets, ÉTÉ ²") == words
+
+
+def test_json_is_what_the_standard_library_writes_for_every_code_point() -> None:
+    """orjson writes the index files: the bytes json.dumps(ensure_ascii=False) writes."""
+    for start in range(0, 0x110000, 0x800):
+        text = "".join(chr(cp) for cp in range(start, start + 0x800) if not 0xD800 <= cp <= 0xDFFF)
+        value = [text, {"k": text[:40]}, [1, -2, 0]]
+        assert search._json(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    huge = [2 ** 70]  # beyond orjson's integers: json writes it
+    assert search._json(huge) == b"[1180591620717411303424]"
+
+
+def test_word_chunks_fill_each_file_up_to_its_budget() -> None:
+    """Each chunk's rows fit WORD_CHUNK_BYTES (as JSON) and the next chunk's first row would not."""
+    import random
+
+    rng = random.Random(5)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789éßж中文²"
+    vocabulary = ["".join(rng.choice(alphabet) for _ in range(rng.randint(2, 14))) for _ in range(900)]
+    items = [search.Entry("package", i, f"P{i}", f"p{i}", " ".join(rng.sample(vocabulary, rng.randint(0, 30))),
+                          "App", 0, 0, 0, None) for i in range(1500)]
+    chunks = search.word_chunks(items)
+    assert len(chunks) > 5
+    described = {w for e in items for w in search.words(e.description)}
+    assert [row[0] for chunk in chunks for row in chunk] == sorted(described)
+    for chunk, following in zip(chunks, chunks[1:], strict=False):
+        sizes = [len(search._json(row)) for row in chunk]
+        assert sum(sizes) <= search.WORD_CHUNK_BYTES < sum(sizes) + len(search._json(following[0]))

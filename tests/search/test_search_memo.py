@@ -60,3 +60,45 @@ def test_a_place_past_the_rows_is_refused() -> None:
     with pytest.raises(ValueError):
         _shown().moved([0, 1, 2])
     assert _shown().moved(range(5)).places == _shown().places
+
+
+def _rows(count: int) -> list:
+    from builder.model import SearchRow
+
+    return [SearchRow(id=i + 1, item_type="package", slug=f"p{i}", title=f"Package {i}", description="d\n«x»",
+                      category="App", weight=0, created="c", modified="m", repo_watchers=i, repo_forks=0,
+                      pypi_downloads=0, score=0, usage=0, participants="", last_committed=None, last_released=None)
+            for i in range(count)]
+
+
+def _hex_digests(rows: list) -> list[str]:
+    import orjson
+
+    from builder.deps import digest
+
+    return [digest(orjson.dumps(r)).hex() for r in rows]
+
+
+def test_rows_are_packed_in_blocks_and_an_unchanged_block_is_taken_over() -> None:
+    import orjson
+
+    from builder.api.search_memo import ROWS_PER_BLOCK, pack_rows, unpack_lines
+
+    rows = _rows(ROWS_PER_BLOCK * 2 + 5)
+    blocks = pack_rows(rows, _hex_digests(rows))
+    assert len(blocks) == 3
+    assert unpack_lines(blocks) == [orjson.dumps(r).decode() for r in rows]
+    rows[ROWS_PER_BLOCK + 1].repo_watchers = 99_999  # one row of the second block changes
+    again = pack_rows(rows, _hex_digests(rows), (blocks, _hex_digests(_rows(len(rows)))))
+    assert again[0] is blocks[0] and again[2] is blocks[2] and again[1] != blocks[1]
+    assert unpack_lines(again) == [orjson.dumps(r).decode() for r in rows]
+    assert pack_rows(rows, _hex_digests(rows)) == again  # what packing afresh gives
+    assert unpack_lines([]) == []
+
+
+@pytest.mark.parametrize("blocks", ["one string", [b"bytes"], ["not base64!"], [12]])
+def test_damaged_row_blocks_are_refused(blocks: object) -> None:
+    from builder.api.search_memo import unpack_lines
+
+    with pytest.raises((ValueError, TypeError, zlib.error)):
+        unpack_lines(blocks)  # type: ignore[arg-type]
