@@ -210,6 +210,21 @@ class FileTable:
         self._by_part = None
         self._sizes[self._rows[rel]] = -1
 
+    def compact(self) -> None:
+        """Drop the rows removed paths left unused (the entries, their order and the JSON stay
+        as they are). A table that is copied and changed build after build, in a process that
+        builds again, would otherwise grow by every file a build replaces."""
+        if len(self._rows) == len(self._paths):
+            return
+        rows = sorted(self._rows.values())
+        paths, hashes, sizes, mtimes, parts = self._paths, self._hashes, self._sizes, self._mtimes, self._parts
+        self._paths = [paths[r] for r in rows]
+        self._hashes = bytearray(b"".join([hashes[r * HASH_SIZE:(r + 1) * HASH_SIZE] for r in rows]))
+        self._sizes = array("q", [sizes[r] for r in rows])
+        self._mtimes = array("q", [mtimes[r] for r in rows])
+        self._parts = array("i", [parts[r] for r in rows])
+        self._rows = dict(zip(self._paths, range(len(rows)), strict=True))
+
     def copy(self) -> FileTable:
         """An independent table with the same entries."""
         table = FileTable()

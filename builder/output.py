@@ -705,6 +705,7 @@ class SiteWriter:
         write_file_atomic(state_path(self.out_dir), state.json_chunks())
         if self.memory is not None:  # held as the next build would read it: the notes as JSON gives them
             state.memo = orjson.loads(orjson.dumps(state.memo))
+            state.live.files.compact()  # the next build's record starts as a copy of it
             self.memory.hold(state_path(self.out_dir), _file_identity(state_path(self.out_dir)), state)
 
     def abort(self) -> None:

@@ -159,3 +159,18 @@ def test_taking_many_rows_at_once_is_taking_each(pairs: list[tuple[str, FileEntr
     with pytest.raises(ValueError, match="here already"):
         at_once.take_many(["index.html"], source, "p")
     assert dict(at_once.items()) == dict(one_by_one.items())  # a refused take changes nothing
+
+
+def test_compacting_drops_unused_rows_and_keeps_the_entries(pairs: list[tuple[str, FileEntry | None]]) -> None:
+    table = FileTable.of(pairs)
+    table.pop("index.html")
+    table.discard(["packages/p/a/index.html"])
+    table["new.html"] = entry("new", "pages/new")
+    entries, as_json = list(table.items()), table.to_json()
+    assert len(table._paths) == len(pairs) + 1  # removed paths leave their rows behind
+    table.compact()
+    assert len(table._paths) == len(table._sizes) == len(table) == len(pairs) - 1
+    assert list(table.items()) == entries and table.to_json() == as_json
+    table["index.html"] = entry("back", "pages/home")  # rows added after compacting are sound
+    assert table.copy()["index.html"] == entry("back", "pages/home")
+    assert dict(FileTable.from_json(table.to_json()).items()) == dict(table.items())

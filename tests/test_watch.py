@@ -244,6 +244,26 @@ def test_a_resident_build_takes_over_unchanged_records_and_builds_the_same_tree(
     assert compare_trees(fresh, site) == []
 
 
+def test_a_resident_process_keeps_no_more_rows_than_its_trees_have_files(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Each build's record starts as a copy of the live tree's and replaces the files of the
+    parts that ran: the rows it leaves unused go when the record is kept for the next build."""
+    data, site = tmp_path / "data", tmp_path / "site"
+    shutil.copytree(ROOT / "data", data)
+    settings = load_settings(data_dir=data, output_dir=site)
+    resident = Resident()
+    request.addfinalizer(resident.close)
+    for stars in range(1001, 1007):
+        _edit_package(data, "django-select2", repo_watchers=stars)
+        build(settings, jobs=2, resident=resident)
+        resident.idle.wait()
+        for held in (output.state_path(site), output.spare_state_path(site)):
+            state = resident.states.recall(held)
+            if state is not None:
+                files = state.live.files
+                assert len(files._paths) == len(files._sizes) == len(files), (stars, held.name)
+
+
 def _held_as_on_disk(held: output.BuildState | None, path: Path) -> bool:
     loaded = output._load_state_file(path)
     assert held is not None and loaded is not None
