@@ -174,7 +174,10 @@ class Deps:
         """The records of those ids, in that order (their digests joined; an id without a record
         counts as absent)."""
         table: dict[int, bytes] = getattr(self, kind)
-        return b"".join([table.get(i, ABSENT) for i in ids])
+        try:
+            return b"".join(map(table.__getitem__, ids))
+        except KeyError:
+            return b"".join([table.get(i, ABSENT) for i in ids])
 
     def key(self, *pieces: Piece) -> str:
         """A part's key: the code and settings plus the given pieces."""

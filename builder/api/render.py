@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import cached_property, partial
 
 from ..build import BuildContext, Part
-from ..deps import Deps, digest
+from ..deps import Deps
 from ..model import Category, Snapshot
 from . import layout, search_part, v3, v4
 from .browsable import TEMPLATES, Browsable
@@ -212,9 +212,17 @@ class _V3Parts:
 
     @cached_property
     def digests(self) -> dict[int, bytes]:
-        d, snap = self.deps, self.snap
-        return {p.id: digest(d.packages[p.id], d.categories[p.category], d.records("grids", p.grids),
-                             self.raw.get(p.slug)) for p in snap.packages.values()}
+        """Package id -> what its v3 body is made from: its digest, its category's, its grids'
+        (counted) and its raw participants, in one piece that starts with its length (so the
+        pieces of several packages joined tell them apart)."""
+        d, snap, raw = self.deps, self.snap, self.raw
+        packages, categories, grids = d.packages, d.categories, d.grids
+        out = {}
+        for p in snap.packages.values():
+            piece = b"".join([packages[p.id], categories[p.category], len(p.grids).to_bytes(4, "big"),
+                              *map(grids.__getitem__, p.grids), repr(raw.get(p.slug)).encode()])
+            out[p.id] = len(piece).to_bytes(4, "big") + piece
+        return out
 
     def body(self, package_id: int) -> bytes:
         found = self._bodies.get(package_id)
