@@ -412,7 +412,10 @@ class _Workers:
                     notes.clear()
                     _run_parts(todo, [index], writer)
                     results = (*writer.take_worker_results(), dict(notes))
-                    send.send_bytes(PART + pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
+                    last = counter.value >= len(todo)  # none left to claim: this worker ends here
+                    send.send_bytes((LAST if last else PART) + pickle.dumps(results, pickle.HIGHEST_PROTOCOL))
+                    if last:
+                        return
                 send.send_bytes(DONE)
             except BaseException as exc:  # reported to the parent, which raises
                 message = str(exc) if isinstance(exc, BuildError) else traceback.format_exc()
@@ -462,9 +465,10 @@ class _Workers:
                 message = receive.recv_bytes()
             except EOFError:
                 message = ERROR
-            if message.startswith(PART):
+            if message.startswith((PART, LAST)):
                 self.received.append(message)
-                continue
+                if message.startswith(PART):
+                    continue
             proc = self.workers.pop(receive)
             if message.startswith(ERROR):
                 proc.join()
@@ -482,7 +486,9 @@ class _Workers:
             self.writer.memo.update(notes)
 
 
-PART, DONE, ERROR = b"p", b"d", b"e"  # what a worker's message is: a part's records, its end, its failure
+# What a worker's message is: a part's records, a part's records and the worker's end (no part
+# was left to claim), its end, its failure.
+PART, LAST, DONE, ERROR = b"p", b"l", b"d", b"e"
 
 
 def compare_trees(expected: Path, actual: Path) -> list[str]:
