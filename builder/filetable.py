@@ -188,10 +188,10 @@ class FileTable:
     def take_many(self, rels: list[str], other: FileTable, part: str) -> int:
         """`take` of each of rels (none of them here yet) with its part renamed to `part`, in
         bulk; returns the files' total size."""
-        rows = [other._rows[rel] for rel in rels]
+        rows = list(map(other._rows.__getitem__, rels))
         sizes, mtimes, hashes = other._sizes, other._mtimes, other._hashes
-        taken_sizes = [sizes[r] for r in rows]
-        if any(size < 0 for size in taken_sizes):
+        taken_sizes = list(map(sizes.__getitem__, rows))
+        if taken_sizes and min(taken_sizes) < 0:
             raise ValueError("no entry to take")
         if not self._rows.keys().isdisjoint(rels) or len(set(rels)) != len(rels):
             raise ValueError("a path to take is here already, or twice")
@@ -201,7 +201,7 @@ class FileTable:
         self._paths += rels
         self._hashes += b"".join([hashes[r * HASH_SIZE:(r + 1) * HASH_SIZE] for r in rows])
         self._sizes.extend(taken_sizes)
-        self._mtimes.extend([mtimes[r] for r in rows])
+        self._mtimes.extend(map(mtimes.__getitem__, rows))
         self._parts.extend([self._part_id(part)] * len(rows))
         return sum(taken_sizes)
 

@@ -148,7 +148,7 @@ class BuildState:
     inputs: str | None = None
     live: Tree = field(default_factory=Tree)
     spare: Tree | None = None
-    memo: dict = field(default_factory=dict)  # what stages note about the live tree (see Unchanged)
+    memo: dict = field(default_factory=dict)  # what stages note about the live tree (see memo_json)
 
     @property
     def files(self) -> FileTable:
@@ -164,9 +164,15 @@ class BuildState:
         packages its file table is 75 MB: never held whole, nor twice). The spare's is a file
         of the same form: the state of the build before."""
         yield (b'{"version":' + orjson.dumps(STATE_VERSION) + b',"inputs":' + orjson.dumps(self.inputs)
-               + b',"memo":' + orjson.dumps(self.memo) + b',"live":')
+               + b',"memo":' + memo_json(self.memo) + b',"live":')
         yield from self.live.json_chunks()
         yield b"}"
+
+
+def memo_json(memo: dict) -> bytes:
+    """The stages' notes as JSON. A note is a JSON value, or that value already encoded (bytes):
+    a worker sends such a note to the main process as one string, not as the objects it holds."""
+    return orjson.dumps({k: orjson.Fragment(v) if isinstance(v, bytes) else v for k, v in memo.items()})
 
 
 def _not_as_recorded(root: Path, tree: Tree, start: int = 0, step: int = 1) -> Iterator[tuple[str, bool]]:
@@ -704,7 +710,7 @@ class SiteWriter:
             return
         write_file_atomic(state_path(self.out_dir), state.json_chunks())
         if self.memory is not None:  # held as the next build would read it: the notes as JSON gives them
-            state.memo = orjson.loads(orjson.dumps(state.memo))
+            state.memo = orjson.loads(memo_json(state.memo))
             state.live.files.compact()  # the next build's record starts as a copy of it
             self.memory.hold(state_path(self.out_dir), _file_identity(state_path(self.out_dir)), state)
 

@@ -229,3 +229,12 @@ def test_unchanged_files_are_taken_over_made_when_touched_and_claimed_once(tmp_p
     new = read_state(out).live.files
     assert all(new[rel].part == "a part" for rel in pages)
     assert new[pages[0]].hash == live[pages[0]].hash and os.stat(out / pages[0]).st_nlink == 2
+
+
+def test_a_note_already_encoded_is_written_as_the_value_it_encodes() -> None:
+    import orjson
+
+    note = {"code": "ab", "terms": ["é", "a\nb"], "counts": [1, 2]}
+    encoded = output.memo_json({"search": orjson.dumps(note), "lines": {"code": "cd"}})
+    assert orjson.loads(encoded) == {"search": note, "lines": {"code": "cd"}}
+    assert encoded == output.memo_json({"search": note, "lines": {"code": "cd"}})

@@ -264,7 +264,8 @@ class SearchPart:
                 yield Unchanged([layout.search_term_file(t) for t in unchanged],
                                 partial(self._answer_of, unchanged))
         self.index = None  # the process goes on with other parts: let its memory go to them
-        self.ctx.memo["search"] = self._memo(shown.done())  # what these answers show, for the next build
+        # What these answers show, for the next build: encoded here (a note of 40,000 strings).
+        self.ctx.memo["search"] = orjson.dumps(self._memo(shown.done()))
 
     def _answers(self, terms: list[str]) -> dict[str, search.Answer]:
         from . import search
