@@ -161,6 +161,37 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fa
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
 
 
+def test_a_part_failing_in_a_resident_process_fails_the_build_and_leaves_the_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a resident build the main process runs parts too: an error in one (every part fails
+    here, wherever it runs) fails the build, no worker is left, the site stays as it was, and
+    the next build of the same process builds it."""
+    import multiprocessing
+
+    from builder import build as build_module
+    from builder.errors import BuildError
+
+    out = _build(tmp_path, "site", jobs=2)
+    before = {p: p.read_bytes() for p in out.rglob("*.json")}
+    real = build_module.stage_parts
+
+    def broken() -> object:
+        raise BuildError("broken on purpose")
+        yield
+
+    monkeypatch.setattr(build_module, "stage_parts", lambda name, module, ctx: [
+        build_module.Part(p.name, broken, None) for p in real(name, module, ctx)])
+    with build_module.Resident() as resident:
+        with pytest.raises(BuildError, match="broken on purpose"):
+            build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True, resident=resident)
+        assert multiprocessing.active_children() == []
+        assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
+        monkeypatch.undo()
+        result = build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True, resident=resident)
+        assert result.parts_kept == 0 and result.parts_run > 100
+    assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
+
+
 def test_a_build_failing_while_an_early_part_runs_stops_its_worker(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Early parts start in a worker before the others' keys are found; if finding them fails,
