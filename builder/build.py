@@ -443,6 +443,8 @@ class _Workers:
                 while self.workers and self._receive(0):  # a worker that ended: its job to another
                     pass
                 self._merge_received()
+                if self.errors:  # a worker failed: the build fails, the parts left need not run
+                    break
             self.here = None
         while self.workers:
             self._receive(None)

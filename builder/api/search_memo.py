@@ -1,7 +1,8 @@
 """What the search part notes about the live tree's answers, for the next build (see
 builder/api/search_part.py): the rows behind them, packed, and which rows each answer shows.
 
-Imported by the worker that runs the search part, never by the parent."""
+Imported by the worker that runs the search part, and between builds by a resident process
+(search_part.warm); never by a build's main process."""
 
 from __future__ import annotations
 
