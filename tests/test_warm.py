@@ -161,3 +161,38 @@ def test_a_warm_step_asked_to_stop_leaves_the_cache_as_it_was(tmp_path: Path, ge
     monkeypatch.undo()
     warm_stages(settings, resident, state, threading.Event())
     assert set(resident.stage_cache) >= {search.CACHE, search_part.CACHE}
+
+
+def test_with_the_snapshots_own_search_rows_resident_builds_give_the_fresh_tree(tmp_path: Path,
+                                                                               resident: Resident) -> None:
+    """The sample snapshot has the live search rows (search.jsonl): rows are its records, and an
+    entry of the client index is made from a package and its row."""
+    import json
+    import shutil
+
+    from builder.build import compare_trees
+    from builder.settings import load_settings
+    from tests.test_watch import ROOT, _edit_package
+
+    data, site, fresh = tmp_path / "data", tmp_path / "site", tmp_path / "fresh"
+    shutil.copytree(ROOT / "data", data)
+    settings = load_settings(data_dir=data, output_dir=site)
+
+    def reweigh(slug: str) -> None:
+        path = data / "search.jsonl"
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        next(r for r in rows if r["slug"] == slug)["weight"] += 40
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+    changes = [lambda: _edit_package(data, "django-select2", repo_watchers=4321),
+               lambda: _edit_package(data, "django-select2", repo_description="Quokka zeppelin widgets"),
+               lambda: reweigh("django-select2")]
+    build(settings, jobs=2, resident=resident)
+    for change in changes:
+        resident.idle.wait()
+        change()
+        build(settings, jobs=2, resident=resident)
+        shutil.rmtree(fresh, ignore_errors=True)
+        build(load_settings(data_dir=data, output_dir=fresh), jobs=1, force=True)
+        assert compare_trees(fresh, site) == []
+    assert isinstance(resident.stage_cache[search.CACHE], search.Warmed)
