@@ -80,11 +80,12 @@ class Resident:
     """What a process that builds again and again (`serve --watch`) keeps from one build to the
     next: the snapshot it loaded, whose records the next load takes over line by line; the
     states of the output's trees, read again only if another process has replaced them; the
-    spare's check, done between builds; what the stages keep (`BuildContext.cache`)."""
+    spare's check, done between builds; what the stages keep (`BuildContext.cache`), and prepare
+    between builds (`warm_stages`). Its builds run parts in the main process too (`_Workers`)."""
 
     snapshot: Snapshot | None = None
     states: StateMemory = field(default_factory=StateMemory)
-    idle: IdleCheck = field(default_factory=IdleCheck)  # the spare's check, done between builds
+    idle: IdleCheck = field(default_factory=IdleCheck)  # the spare's check and the warm step, between builds
     stage_cache: dict = field(default_factory=dict)  # what the stages keep for the next build (BuildContext.cache)
 
     def close(self) -> None:

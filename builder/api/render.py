@@ -216,11 +216,11 @@ class _V3Parts:
         (counted) and its raw participants, in one piece that starts with its length (so the
         pieces of several packages joined tell them apart)."""
         d, snap, raw = self.deps, self.snap, self.raw
-        packages, categories, grids = d.packages, d.categories, d.grids
+        packages, categories = d.packages, d.categories
         out = {}
         for p in snap.packages.values():
             piece = b"".join([packages[p.id], categories[p.category], len(p.grids).to_bytes(4, "big"),
-                              *map(grids.__getitem__, p.grids), repr(raw.get(p.slug)).encode()])
+                              d.records("grids", p.grids), repr(raw.get(p.slug)).encode()])
             out[p.id] = len(piece).to_bytes(4, "big") + piece
         return out
 
