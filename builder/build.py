@@ -384,8 +384,7 @@ class _Workers:
             self.here = (batch, parts)
             batch.workers = 1
         self.batches.append(batch)
-        while self.workers and self._receive(0):
-            pass
+        self._read_ready()
         self._staff()
 
     def _staff(self) -> None:
@@ -441,8 +440,7 @@ class _Workers:
                 self.notes.clear()
                 _run_parts(parts, [index], self.writer)
                 self.writer.memo.update(self.notes)
-                while self.workers and self._receive(0):  # a worker that ended: its job to another
-                    pass
+                self._read_ready()  # a worker that ended: its job to another
                 self._merge_received()
                 if self.errors:  # a worker failed: the build fails, the parts left need not run
                     break
@@ -450,9 +448,6 @@ class _Workers:
         while self.workers:
             self._receive(None)
             self._merge_received()
-        for proc in self.ended:
-            proc.join()
-        self.ended.clear()
         if self.errors:
             raise BuildError("\n".join(self.errors))
 
@@ -477,10 +472,15 @@ class _Workers:
                 proc.join()
                 self.errors.append(message[1:].decode("utf-8", "replace")
                                    or f"a build worker died (exit code {proc.exitcode})")
-            else:  # joined at the end: its exit (a few ms) is not waited for here
+            else:  # joined as the build leaves the `with`: its exit (a few ms) is not waited for here
                 self.ended.append(proc)
             self._staff()  # a job is free: a batch short of workers gets one
         return len(ready)
+
+    def _read_ready(self) -> None:
+        """Read whatever the workers have sent already, without waiting."""
+        while self.workers and self._receive(0):
+            pass
 
     def _merge_received(self) -> None:
         while self.received:

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from .output import BuildState, StateMemory, Tree, _dir_id, files_not_as_recorded, read_state, spare_path
 
@@ -35,6 +36,12 @@ def watch_budget() -> int:
         return int(Path("/proc/sys/fs/inotify/max_user_watches").read_text()) // 4
     except (OSError, ValueError):
         return 8192 // 4  # the kernel's default before 5.11
+
+
+def change_events(flags: Any) -> int:
+    """The inotify events (of `inotify_simple.flags`) that may mean a file or folder changed."""
+    return (flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
+            | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF)
 
 
 def _folders(root: Path, tree: Tree) -> set[str]:
@@ -107,8 +114,7 @@ class IdleCheck:
         folders = sorted(_folders(out_dir, live) | _folders(spare_dir, spare))
         if len(folders) > watch_budget():
             return state  # too many folders (100,000 packages): the watches are left to the editor and the like
-        changes = (flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
-                   | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF)
+        changes = change_events(flags)
         try:
             self._inotify = inotify = INotify(nonblocking=True)
             if self._watched(inotify, folders, changes | flags.ONLYDIR | flags.DONT_FOLLOW) \

@@ -159,12 +159,13 @@ class BuildState:
         a forked process checks every other file)."""
         return _intact(out_dir, self.live, jobs) and bool(self.live.files)
 
-    def json_chunks(self) -> Iterator[bytes]:
+    def json_chunks(self, memo: bytes | None = None) -> Iterator[bytes]:
         """The state of the live tree as JSON, in pieces written one after the other (at 100,000
         packages its file table is 75 MB: never held whole, nor twice). The spare's is a file
-        of the same form: the state of the build before."""
+        of the same form: the state of the build before. `memo`: `memo_json(self.memo)`, if the
+        caller has it already."""
         yield (b'{"version":' + orjson.dumps(STATE_VERSION) + b',"inputs":' + orjson.dumps(self.inputs)
-               + b',"memo":' + memo_json(self.memo) + b',"live":')
+               + b',"memo":' + (memo_json(self.memo) if memo is None else memo) + b',"live":')
         yield from self.live.json_chunks()
         yield b"}"
 
@@ -708,9 +709,10 @@ class SiteWriter:
         state, self._unsaved = self._unsaved, None
         if state is None:
             return
-        write_file_atomic(state_path(self.out_dir), state.json_chunks())
+        memo = memo_json(state.memo)
+        write_file_atomic(state_path(self.out_dir), state.json_chunks(memo))
         if self.memory is not None:  # held as the next build would read it: the notes as JSON gives them
-            state.memo = orjson.loads(memo_json(state.memo))
+            state.memo = orjson.loads(memo)
             state.live.files.compact()  # the next build's record starts as a copy of it
             self.memory.hold(state_path(self.out_dir), _file_identity(state_path(self.out_dir)), state)
 

@@ -101,9 +101,10 @@ class InputEvents:
     def __init__(self, roots: Iterable[Path]) -> None:
         from inotify_simple import INotify, flags
 
+        from .idlecheck import change_events
+
         self._flags = flags
-        self._mask = (flags.MODIFY | flags.ATTRIB | flags.CLOSE_WRITE | flags.CREATE | flags.DELETE
-                      | flags.MOVED_FROM | flags.MOVED_TO | flags.DELETE_SELF | flags.MOVE_SELF)
+        self._mask = change_events(flags)
         self._inotify = INotify()
         self._folders: dict[int, str] = {}  # watch -> the folder it watches
         try:
