@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from builder.build import check_build
 from builder.settings import load_settings
 
 PATH = click.Path(path_type=Path, resolve_path=True)
+RUN_AS_SCRIPT = False  # `python build.py ...`: the process ends with its command (not so in tests)
 
 
 @click.group()
@@ -54,6 +56,11 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
 
     result = build_site(settings, jobs=jobs, force=force, progress=progress)
     click.echo(result.summary() + ("" if result.skipped else " Preview: python build.py serve"))
+    if RUN_AS_SCRIPT:
+        # The process ends with the command: what the build leaves (the snapshot, the templates'
+        # environments, which refer to each other) goes with it, not collected object by object
+        # as the interpreter shuts down (0.1 s at 6,000 packages).
+        gc.freeze()
 
 
 @cli.command()
@@ -183,4 +190,5 @@ def check_command(site_dir: Path | None, netlify_toml: Path | None, max_file_siz
 
 
 if __name__ == "__main__":
+    RUN_AS_SCRIPT = True
     cli()

@@ -1,10 +1,15 @@
 """Build benchmark: prints wall and CPU seconds, peak memory, files and bytes per scenario.
 
     python bench/bench_build.py             full 6k, no-op, one package changed (also in a resident
-                                            process, as `serve --watch` builds), template changed
-    python bench/bench_build.py --large     the same plus a full build of 100,000 packages
+                                            process, as `serve --watch` builds), template changed,
+                                            the next night's crawl (every package fetched again,
+                                            a third with new counts)
+    python bench/bench_build.py --large     the same plus 100,000 packages: full, no-op, next crawl
 
-Each scenario runs in a fresh process so its peak RSS is its own. "wall" is the build itself
+Each scenario runs in a fresh process so its peak memory is its own: "peak memory" adds up the
+proportional set sizes of the build's processes (the main one and its forked workers), sampled
+every 50 ms, where a page the workers share with the main one counts once; "largest process"
+is the highest RSS of any one of them, which counts such pages in each. "wall" is the build itself
 (`builder.build.build`); "command" is the whole process, from its start to its exit, as a user
 running `python build.py build` waits for it. The "floor" is the time to
 write the same files and bytes with no rendering at all: the physical limit of the build.
@@ -20,13 +25,16 @@ which would charge the previous run's clean-up to the build.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +50,71 @@ def dataset(packages: int, grids: int) -> Path:
     if not (path / "manifest.json").exists():
         generate_snapshot(path, packages, grids)
     return path
+
+
+class TreeMemory:
+    """The peak memory of a process and all its descendants (a build and its workers): the sum
+    of their proportional set sizes (PSS, Linux's /proc/<pid>/smaps_rollup), sampled every
+    `interval` seconds in a thread of the process watching (not the one watched: the sampling
+    takes no time from the build). A page that forked processes share counts once in all, where
+    adding up their RSS would count it in each, and the largest RSS alone misses the others'
+    own pages. `peak_mb` is None where /proc has no smaps_rollup."""
+
+    def __init__(self, pid: int | None = None, interval: float = 0.05) -> None:
+        self.pid, self.interval, self.peak_kb = pid or os.getpid(), interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        if os.path.exists(f"/proc/{self.pid}/smaps_rollup"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join()
+            self._total()  # the last moment too
+
+    @property
+    def peak_mb(self) -> float | None:
+        return self.peak_kb / 1024 if self.peak_kb else None
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._total()
+
+    def _total(self) -> None:
+        total = sum(_pss_kb(pid) for pid in _descendants(self.pid))
+        self.peak_kb = max(self.peak_kb, total)
+
+
+def _descendants(root: int) -> list[int]:
+    """root and every process below it, from each process's parent in /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as handle:
+                    parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # ended meanwhile
+            children.setdefault(parent, []).append(int(name))
+    found = [root]
+    for pid in found:
+        found.extend(children.get(pid, ()))
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass  # ended meanwhile
+    return 0
 
 
 def inner(data: str, out: str, templates: str | None, jobs: int | None, resident: bool = False) -> None:
@@ -74,7 +147,8 @@ def inner(data: str, out: str, templates: str | None, jobs: int | None, resident
         "files": result.stats.files, "written": result.stats.written, "reused": result.stats.reused,
         "removed": result.stats.removed, "bytes": result.stats.bytes, "skipped": result.skipped,
         "jobs": result.jobs, "parts_run": result.parts_run, "parts_kept": result.parts_kept,
-    }))
+    }), flush=True)
+    gc.freeze()  # the process ends here, as `python build.py build` ends: see build.py
 
 
 def run(data: Path, out: Path, templates: Path | None = None, jobs: int | None = None,
@@ -87,11 +161,16 @@ def run(data: Path, out: Path, templates: Path | None = None, jobs: int | None =
     if resident:
         cmd += ["--resident"]
     started = time.perf_counter()
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc, \
+            TreeMemory(proc.pid) as memory:  # the process's whole life: a resident one's two builds
+        out, err = proc.communicate()
+        ended = time.perf_counter()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, out, err)
+    figures = {**json.loads(out.strip().splitlines()[-1]), "memory_mb": memory.peak_mb}
     # What a user waits for: the process's start (interpreter, imports) and exit included; a
     # resident build's process is already running.
-    return {**figures, "command": figures["wall"] if resident else time.perf_counter() - started}
+    return {**figures, "command": figures["wall"] if resident else ended - started}
 
 
 def floor(site: Path) -> float:
@@ -151,10 +230,38 @@ def change_one_package(data: Path, which: int = 2) -> str:
     return record["slug"]
 
 
+def next_crawl(data: Path) -> None:
+    """The snapshot as the next night's crawl finds it: fetched a day later, every package
+    fetched again (`last_fetched`), and a third of them with more stars or forks (a fixed
+    choice)."""
+    from bench.generate import timestamp
+
+    manifest_path = data / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    fetched = datetime.fromisoformat(manifest["fetched_at"].replace("Z", "+00:00")) + timedelta(days=1)
+    manifest["fetched_at"] = fetched.strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = data / "packages.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for n, line in enumerate(lines):
+        record = json.loads(line)
+        record["last_fetched"] = timestamp(int(fetched.timestamp()) - 60 * (n % 600))
+        if n % 3 == 0:
+            record["repo_watchers"] += 1 + n % 5
+        elif n % 3 == 1 and n % 2:
+            record["repo_forks"] += 1
+        lines[n] = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _mb(value: float | None) -> str:
+    return "     ? MB" if value is None else f"{value:6.0f} MB"
+
+
 def show(name: str, r: dict, floor_s: float | None = None) -> None:
     rate = r["files"] / r["wall"] if r["wall"] else 0
     line = (f"{name:<24} wall {r['wall']:6.2f} s (command {r['command']:6.2f} s)  cpu {r['cpu']:6.2f} s  "
-            f"peak RSS {r['rss_mb']:6.0f} MB  "
+            f"peak memory {_mb(r.get('memory_mb'))} (largest process {r['rss_mb']:5.0f} MB)  "
             f"files {r['files']:>7,} (written {r['written']:,}, removed {r['removed']:,})  "
             f"{r['bytes'] / 1e6:7.1f} MB  {rate:8,.0f} files/s  parts run {r['parts_run']}/"
             f"{r['parts_run'] + r['parts_kept']}")
@@ -177,6 +284,8 @@ def scenarios(packages: int, grids: int, jobs: int | None, where: Path, incremen
     show(f"full {packages // 1000}k", full, floor(site))
     show("no-op", run(data, site, templates, jobs))
     if not incremental:
+        next_crawl(data)
+        show("next night's crawl", run(data, site, templates, jobs))
         discard(work)
         return full
     change_one_package(data, 1)
@@ -188,6 +297,8 @@ def scenarios(packages: int, grids: int, jobs: int | None, where: Path, incremen
     template.write_text(template.read_text(encoding="utf-8").replace(
         "{% block content %}", "{% block content %}<!-- bench: template changed -->", 1), encoding="utf-8")
     show("template changed", run(data, site, templates, jobs))
+    next_crawl(data)
+    show("next night's crawl", run(data, site, templates, jobs))
     return full
 
 

@@ -81,7 +81,7 @@ class Resident:
     next: the snapshot it loaded, whose records the next load takes over line by line; the
     states of the output's trees, read again only if another process has replaced them; the
     spare's check, done between builds; what the stages keep (`BuildContext.cache`), and prepare
-    between builds (`warm_stages`). Its builds run parts in the main process too (`_Workers`)."""
+    between builds (`warm_stages`)."""
 
     snapshot: Snapshot | None = None
     states: StateMemory = field(default_factory=StateMemory)
@@ -230,10 +230,10 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
                 writer.memo.update(context.memo)
                 jobs = 1
             else:
-                if to_run:  # a resident process holds the snapshot anyway: it runs parts too
-                    workers.start(to_run, jobs, here=resident is not None)
-                # The workers have their own copies: the snapshot's memory goes to the results' merge
-                # (once every batch has all its workers, see _Workers).
+                if to_run:
+                    # This process runs parts too, beside one worker fewer: the snapshot's pages
+                    # are held by two processes, not three (each worker copies those it reads).
+                    workers.start(to_run, jobs, here=True)
                 del snapshot, context, parts, to_run, started, state
                 workers.finish()
     finally:

@@ -161,11 +161,12 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fa
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
 
 
-def test_a_part_failing_in_a_resident_process_fails_the_build_and_leaves_the_site(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """In a resident build the main process runs parts too: an error in one (every part fails
-    here, wherever it runs) fails the build, no worker is left, the site stays as it was, and
-    the next build of the same process builds it."""
+@pytest.mark.parametrize("resident", [False, True], ids=["fresh", "resident"])
+def test_a_part_failing_in_the_main_process_fails_the_build_and_leaves_the_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resident: bool) -> None:
+    """The main process runs parts too: an error in one (every part fails here, wherever it
+    runs) fails the build, no worker is left, the site stays as it was, and the next build (of
+    the same process, when resident) builds it."""
     import multiprocessing
 
     from builder import build as build_module
@@ -181,13 +182,14 @@ def test_a_part_failing_in_a_resident_process_fails_the_build_and_leaves_the_sit
 
     monkeypatch.setattr(build_module, "stage_parts", lambda name, module, ctx: [
         build_module.Part(p.name, broken, None) for p in real(name, module, ctx)])
-    with build_module.Resident() as resident:
+    settings = load_settings(data_dir=DATA, output_dir=out)
+    with build_module.Resident() as kept:
         with pytest.raises(BuildError, match="broken on purpose"):
-            build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True, resident=resident)
+            build(settings, jobs=2, force=True, resident=kept if resident else None)
         assert multiprocessing.active_children() == []
         assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
         monkeypatch.undo()
-        result = build(load_settings(data_dir=DATA, output_dir=out), jobs=2, force=True, resident=resident)
+        result = build(settings, jobs=2, force=True, resident=kept if resident else None)
         assert result.parts_kept == 0 and result.parts_run > 100
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == before
 
@@ -252,37 +254,26 @@ def _runs(log: Path) -> list[tuple[int, float, float, str]]:
             for pid, start, end, name in (line.split() for line in log.read_text().splitlines())]
 
 
-def test_no_more_workers_than_jobs_and_a_batch_gets_the_jobs_freed(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """An early part runs in a worker while the other parts start: those get the one free job,
-    then the early part's too once it is done (never three workers on two jobs)."""
-
-    log = tmp_path / "log"
-    _early_and_late_parts(monkeypatch, log)
-    build(load_settings(data_dir=DATA, output_dir=tmp_path / "site"), jobs=2, force=True)
-
-    runs = _runs(log)
-    assert len(runs) == 17
-    (early_pid, early_start, early_end, _), = [r for r in runs if r[3] == "early"]
-    late_pids = {pid for pid, _, _, name in runs if name != "early"}
-    assert early_pid not in late_pids and len(late_pids) == 2  # a second worker joined the late batch
-    during = {pid for pid, start, end, name in runs if name != "early" and start < early_end and end > early_start}
-    assert len(during) == 1, "while the early part ran, one other worker at most"
-
-
-def test_a_resident_build_runs_parts_itself_and_a_worker_takes_the_job_freed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A resident process holds the snapshot anyway: it runs parts beside its workers (no fork,
-    no page of the snapshot copied). While the early part runs, it is the only one running the
-    others; once the early part ends, a worker joins it."""
+@pytest.mark.parametrize("resident", [False, True], ids=["fresh", "resident"])
+def test_the_main_process_runs_parts_and_a_worker_takes_the_job_freed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resident: bool) -> None:
+    """The main process runs parts beside its workers (one fork fewer, and one process fewer
+    holding the snapshot). While the early part runs in a worker, the main process is the only
+    one running the others (never three processes on two jobs); once the early part ends, a
+    worker joins it."""
     from builder import build as build_module
 
     log = tmp_path / "log"
     _early_and_late_parts(monkeypatch, log)
-    with build_module.Resident() as resident:
-        build(load_settings(data_dir=DATA, output_dir=tmp_path / "site"), jobs=2, resident=resident)
+    settings = load_settings(data_dir=DATA, output_dir=tmp_path / "site")
+    if resident:
+        with build_module.Resident() as kept:
+            build(settings, jobs=2, resident=kept)
+    else:
+        build(settings, jobs=2, force=True)
     assert (tmp_path / "site" / "timed" / "late-15.txt").read_text() == "late-15"
     runs = _runs(log)
+    assert len(runs) == 17
     (early_pid, early_start, early_end, _), = [r for r in runs if r[3] == "early"]
     late_pids = {pid for pid, _, _, name in runs if name != "early"}
     assert os.getpid() in late_pids and early_pid not in late_pids and len(late_pids) == 2

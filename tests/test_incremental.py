@@ -16,7 +16,7 @@ import pytest
 from bench.generate import generate_snapshot
 from builder.build import BuildResult, build, compare_trees
 from builder.filetable import FileTable
-from builder.output import read_state, spare_path, spare_state_path, state_path
+from builder.output import SiteWriter, read_state, spare_path, spare_state_path, state_path
 from builder.render_pages import BUCKETS
 from builder.settings import load_settings
 from builder.snapshot import FILES, write_snapshot
@@ -230,14 +230,24 @@ def test_parts_are_kept_comparing_only_the_files_of_the_parts_the_last_build_ran
         project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """Elsewhere the live tree records what the spare records; unless the spare's state file is not
     the one the live tree was built after: then every kept file is compared."""
-    asked: list[str] = []
-    differing = FileTable.differing
+    asked: list[str] = []  # the files the keep step compared (parts the main process runs compare theirs)
+    keeping: list[bool] = []
+    differing, keep_parts = FileTable.differing, SiteWriter.keep_parts
 
     def recorded(self: FileTable, rels: list[str], other: FileTable) -> list[str]:
-        asked.extend(rels)
+        if keeping:
+            asked.extend(rels)
         return differing(self, rels, other)
 
+    def keep_recorded(self: SiteWriter, keys: dict[str, str]) -> set[str]:
+        keeping.append(True)
+        try:
+            return keep_parts(self, keys)
+        finally:
+            keeping.pop()
+
     monkeypatch.setattr(FileTable, "differing", recorded)
+    monkeypatch.setattr(SiteWriter, "keep_parts", keep_recorded)
     packages = project.records()["packages"]
     one, other = packages[0]["id"], next(p["id"] for p in packages if p["id"] % BUCKETS != packages[0]["id"] % BUCKETS)
 
