@@ -137,6 +137,7 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fa
 
     out = _build(tmp_path, "site", jobs=2)
     before = {p: p.read_bytes() for p in out.rglob("*.json")}
+    main = os.getpid()
 
     def broken() -> object:
         if fault == "dies":
@@ -144,10 +145,20 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_site(tmp_path: Path, fa
         raise BuildError("report: broken on purpose")
         yield
 
+    def dying_in_a_worker(run: Callable[[], Iterator[object]]) -> Callable[[], Iterator[object]]:
+        return lambda: run() if os.getpid() == main else broken()
+
     if early:
         real_early = build_module.stage_early_parts
         monkeypatch.setattr(build_module, "stage_early_parts", lambda module, ctx: [
             build_module.Part(p.name, broken, None) for p in real_early(module, ctx)])
+    elif fault == "dies":
+        # The main process runs parts too, and must live: every part kills a worker that runs it,
+        # and a worker starts at once (no early part holds the other job).
+        real = build_module.stage_parts
+        monkeypatch.setattr(build_module, "stage_early_parts", lambda module, ctx: [])
+        monkeypatch.setattr(build_module, "stage_parts", lambda name, module, ctx: [
+            build_module.Part(p.name, dying_in_a_worker(p.run), None) for p in real(name, module, ctx)])
     else:
         real = build_module.stage_parts
 
