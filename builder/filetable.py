@@ -290,12 +290,12 @@ class FileTable:
         table._part_ids = {name: i for i, name in enumerate(table._part_names)}
         counts = {len(paths), len(table._hashes) // HASH_SIZE, len(table._sizes), len(table._mtimes),
                   len(table._parts)}
-        if len(counts) != 1 or len(set(paths)) != len(paths):
+        table._paths = paths
+        table._rows = dict(zip(paths, range(len(paths)), strict=True))
+        if len(counts) != 1 or len(table._rows) != len(paths):  # a path twice: fewer rows than paths
             raise ValueError("inconsistent file table")
         if any(p < 0 or p >= len(table._part_names) for p in set(table._parts)):
             raise ValueError("file table names an unknown part")
-        table._paths = paths
-        table._rows = {rel: i for i, rel in enumerate(paths)}
         return table
 
     @classmethod

@@ -67,6 +67,10 @@ def test_a_damaged_record_is_refused(pairs: list[tuple[str, FileEntry | None]]) 
         FileTable.from_json({**data, "parts": []})
     with pytest.raises(ValueError):
         FileTable.from_json({**data, "sizes": "not base64!"})
+    paths = data["paths"].split("\0")
+    assert len(paths) > 1
+    with pytest.raises(ValueError, match="inconsistent"):  # a path twice, the counts all right
+        FileTable.from_json({**data, "paths": "\0".join([paths[0], *paths[:-1]])})
 
 
 def test_a_hash_of_the_wrong_size_is_refused() -> None:
