@@ -311,7 +311,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--large", action="store_true", help="also build 100,000 packages and 5,000 grids")
     parser.add_argument("--work", type=Path, default=OUT,
-                        help="where the built trees go (default bench/out; /dev/shm leaves the disk out)")
+                        help="where the built trees go (default bench/out; /dev/shm leaves the disk out, "
+                             "but with --large needs three times the 100k tree, 26 GB, in memory)")
     args = parser.parse_args()
     if args.inner:
         inner(*args.inner, args.templates, args.jobs, args.resident)
