@@ -6,6 +6,10 @@
                                             a third with new counts)
     python bench/bench_build.py --large     the same plus 100,000 packages: full, no-op, next crawl
 
+The first line names the host and a calibration (`calibration`: one core's seconds for a fixed
+piece of pure Python), printed again at the end: figures from hosts of different speed compare
+once divided by it.
+
 Each scenario runs in a fresh process so its peak memory is its own: "peak memory" adds up the
 proportional set sizes of the build's processes (the main one and its forked workers), sampled
 every 50 ms, where a page the workers share with the main one counts once; "largest process"
@@ -254,6 +258,42 @@ def next_crawl(data: Path) -> None:
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
+def cpu_model(cpuinfo: str) -> str:
+    """The processor's name from the text of Linux's /proc/cpuinfo ("?" when it has none)."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("model name", "Model", "cpu model") and value.strip():
+            return value.strip()
+    return "?"
+
+
+def calibration(rounds: int = 3) -> float:
+    """Seconds one core takes for a fixed piece of pure Python (string formatting, escaping,
+    dict and list work, as rendering does), the best of `rounds`: figures taken on hosts of
+    different speed compare once divided by it. The same workload on every run: no data, no I/O."""
+    from markupsafe import escape
+
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        rows: dict[int, str] = {}
+        for i in range(200_000):
+            rows[i % 5000] = f"<td>{escape(str(i) + ' & <b>')}</td>" + "".join(["a", str(i % 7)])
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def machine() -> str:
+    """One line on the host the figures come from: cores, processor, Python, single-core speed."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            model = cpu_model(f.read())
+    except OSError:
+        model = "?"
+    return (f"{os.cpu_count()} cores ({model}), Python {sys.version.split()[0]}; "
+            f"calibration {calibration():.3f} s (a fixed piece of Python on one core: lower is faster)")
+
+
 def _mb(value: float | None) -> str:
     return "     ? MB" if value is None else f"{value:6.0f} MB"
 
@@ -320,7 +360,7 @@ def main() -> None:
     if args.floor:
         floor_inner(Path(args.floor))
         return
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; trees in {args.work}", flush=True)
+    print(f"machine: {machine()}; trees in {args.work}", flush=True)
     args.work.mkdir(parents=True, exist_ok=True)
     small = scenarios(6000, 400, args.jobs, args.work)
     if args.large:
@@ -328,6 +368,7 @@ def main() -> None:
         ratio = (large["wall"] / 100_000) / (small["wall"] / 6000)
         print(f"per-package cost at 100k / at 6k: x{ratio:.2f} (wall), "
               f"x{(large['cpu'] / 100_000) / (small['cpu'] / 6000):.2f} (CPU)", flush=True)
+    print(f"calibration at the end: {calibration():.3f} s (this host's speed can move during a run)", flush=True)
     empty_trash(args.work)  # after the timings: deleting many files slows the file creations that follow
 
 
