@@ -208,14 +208,12 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
         with SiteWriter(settings.output_dir, inputs, fresh=force, state=state, spare_check=spare_check,
                         memory=memory, save_later=resident is not None) as writer, \
                 _Workers(writer, context.memo, jobs) as workers:
-            parts: list[Part] = []
-            started: list[Part] = []  # early parts that will run: started now, in a worker of their own
-            for part in (p for _, module in modules for p in stage_early_parts(module, context)):
-                will_run = force or part.key is None or writer.live.parts.get(part.name) != part.key
-                (started if will_run and jobs > 1 else parts).append(part)
+            # Early parts that will run are started now, in a worker of their own.
+            started, parts = _early_parts(modules, context, writer.live.parts, force, jobs)
             if started:
                 workers.start(started, 1)
             parts.extend(keyed if keyed is not None else _keyed_parts(modules, context, progress))
+            del keyed  # held by `parts` and `to_run` only, which let go of each part once it has run
             names = [p.name for p in (*started, *parts)]
             if len(set(names)) != len(names):
                 raise BuildError(f"two parts have the same name: {sorted(n for n in names if names.count(n) > 1)[0]}")
@@ -226,6 +224,7 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
             # The notes for the next build: the last build's for the parts kept, those of the parts run.
             writer.memo = {**context.previous.memo, **context.memo}
             if jobs == 1 or (len(to_run) < 2 and not started):
+                del parts  # `to_run` lets go of each part once it has run (see _run_parts)
                 _run_parts(to_run, range(len(to_run)), writer)
                 writer.memo.update(context.memo)
                 jobs = 1
@@ -260,6 +259,18 @@ def warm_stages(settings: Settings, resident: Resident, state: BuildState, stop:
             return
         if hasattr(module, "warm"):
             module.warm(context)
+
+
+def _early_parts(modules: list[tuple[str, ModuleType]], context: BuildContext, live_keys: dict[str, str | None],
+                 force: bool, jobs: int) -> tuple[list[Part], list[Part]]:
+    """The stages' early parts, as (those to start now in a worker of their own, the others):
+    a part starts early if it will run (its key is not the live tree's) and there is a second job."""
+    started: list[Part] = []
+    others: list[Part] = []
+    for part in (p for _, module in modules for p in stage_early_parts(module, context)):
+        will_run = force or part.key is None or live_keys.get(part.name) != part.key
+        (started if will_run and jobs > 1 else others).append(part)
+    return started, others
 
 
 def _keyed_parts(modules: list[tuple[str, ModuleType]], context: BuildContext,
@@ -303,15 +314,22 @@ def known_lines(memo: object) -> dict[str, frozenset[bytes]]:
         return {}
 
 
-def _run_parts(parts: list[Part], indexes: Iterable[int], writer: SiteWriter) -> None:
+def _run_parts(parts: list[Part | None], indexes: Iterable[int], writer: SiteWriter) -> None:
+    """Run the parts at `indexes`, letting go of each (`parts[i] = None`) as it starts: what a
+    part holds (the search part's rows, say) is freed once it has run, not when the build ends,
+    if nothing else holds the part. Each index is handed out once (`_claimed`)."""
     for i in indexes:
         part = parts[i]
-        writer.start_part(part.name, part.key)
+        assert part is not None
+        parts[i] = None
+        name = part.name
+        writer.start_part(name, part.key)
         for output in part.run():
             if type(output) is Unchanged:
-                writer.take_unchanged(output, part.name)
+                writer.take_unchanged(output, name)
             else:
-                writer.write(*output, part.name)
+                writer.write(*output, name)
+        del part
 
 
 def _claimed(counter: Synchronized, count: int) -> Iterator[int]:

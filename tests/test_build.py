@@ -345,3 +345,47 @@ def test_keys_found_before_or_after_the_spare_is_checked_build_the_same_tree(
     assert events == (["writer", "keys"] if checked_by_then else ["keys", "writer"])
     assert 0 < result.parts_run < result.parts_run + result.parts_kept
     assert compare_trees(_build(tmp_path, "fresh", jobs=1, data=data), out) == []
+
+
+@pytest.mark.parametrize(("jobs", "keys_first"), [(1, False), (2, False), (2, True)],
+                         ids=["one process", "two processes", "keys found while the spare is checked"])
+def test_a_part_is_let_go_of_once_it_has_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int,
+                                            keys_first: bool) -> None:
+    """What a part holds (the search part's rows, say) is freed once the part has run, not when
+    the build ends: each part finds nothing held by the parts its process ran before it. The
+    parts' keys may be found before the writer is made (`keys_first`: an incremental build
+    whose spare is still being checked after the load)."""
+    import weakref
+    from functools import partial
+
+    from bench.bench_build import change_one_package
+    from builder import build as build_module
+    from builder.errors import BuildError
+    from builder.output import SpareCheck
+
+    class Held:
+        """Something a part holds while it lives."""
+
+    ran_here: list[weakref.ref] = []  # in each process: what the parts it ran held
+
+    def holding(run: Callable[[], Iterator[object]], held: Held) -> Iterator[object]:
+        alive = sum(1 for ref in ran_here if ref() is not None)
+        if alive:
+            raise BuildError(f"{alive} of the {len(ran_here)} parts run before are still held")
+        ran_here.append(weakref.ref(held))
+        yield from run()
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    settings = load_settings(data_dir=data, output_dir=tmp_path / "site")
+    if keys_first:
+        build(settings, jobs=jobs)
+        build(settings, jobs=jobs, force=True)  # now it has a spare
+        change_one_package(data)
+        monkeypatch.setattr(SpareCheck, "ready", lambda self: False)
+    real = build_module.stage_parts
+    monkeypatch.setattr(build_module, "stage_parts", lambda name, module, ctx: [
+        build_module.Part(p.name, partial(holding, p.run, Held()), p.key, p.first) for p in real(name, module, ctx)])
+    result = build(settings, jobs=jobs)
+    assert result.parts_run > (10 if keys_first else 100)
+    assert len(ran_here) > (2 if keys_first else 100 if jobs == 1 else 10)  # each ran after all before it was let go
