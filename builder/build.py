@@ -347,7 +347,7 @@ def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
 class _Batch:
     """Parts shared out among some workers through one counter (see `_Workers.start`)."""
 
-    parts: list[Part] | None  # held while more workers may join, then let go
+    parts: list[Part | None] | None  # held while more workers may join, then let go (a part run: None)
     counter: Synchronized
     wanted: int  # workers it is to have
     workers: int = 0  # workers it has so far (forked, or this process: `_Workers.start`'s `here`)
@@ -373,7 +373,7 @@ class _Workers:
         self.workers: dict = {}  # the receiving end of each worker's pipe -> its process
         self.received: list[bytes] = []  # part records read from the workers, not merged yet
         self.ended: list = []  # workers that said they are done, not joined yet
-        self.here: tuple[_Batch, list[Part]] | None = None  # a batch this process runs too (see start)
+        self.here: tuple[_Batch, list[Part | None]] | None = None  # a batch this process runs too (see start)
         self.errors: list[str] = []
 
     def __enter__(self) -> _Workers:
