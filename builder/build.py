@@ -321,15 +321,13 @@ def _run_parts(parts: list[Part | None], indexes: Iterable[int], writer: SiteWri
     for i in indexes:
         part = parts[i]
         assert part is not None
-        parts[i] = None
-        name = part.name
-        writer.start_part(name, part.key)
+        parts[i] = None  # `part` holds it until the next one, or until the call returns
+        writer.start_part(part.name, part.key)
         for output in part.run():
             if type(output) is Unchanged:
-                writer.take_unchanged(output, name)
+                writer.take_unchanged(output, part.name)
             else:
-                writer.write(*output, name)
-        del part
+                writer.write(*output, part.name)
 
 
 def _claimed(counter: Synchronized, count: int) -> Iterator[int]:
