@@ -229,11 +229,14 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
                 writer.memo.update(context.memo)
                 jobs = 1
             else:
+                # Not held here once a worker is forked (as `start` may): the worker would hold
+                # them, and every part in them, to its end.
+                del parts, started
                 if to_run:
                     # This process runs parts too, beside one worker fewer: the snapshot's pages
                     # are held by two processes, not three (each worker copies those it reads).
                     workers.start(to_run, jobs, here=True)
-                del snapshot, context, parts, to_run, started, state
+                del snapshot, context, to_run, state
                 workers.finish()
     finally:
         gc.unfreeze()

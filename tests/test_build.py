@@ -347,14 +347,17 @@ def test_keys_found_before_or_after_the_spare_is_checked_build_the_same_tree(
     assert compare_trees(_build(tmp_path, "fresh", jobs=1, data=data), out) == []
 
 
-@pytest.mark.parametrize(("jobs", "keys_first"), [(1, False), (2, False), (2, True)],
-                         ids=["one process", "two processes", "keys found while the spare is checked"])
+@pytest.mark.parametrize(("jobs", "keys_first", "early_ends_first"),
+                         [(1, False, False), (2, False, False), (2, True, False), (2, False, True)],
+                         ids=["one process", "two processes", "keys found while the spare is checked",
+                              "a worker forked as the parts are shared out"])
 def test_a_part_is_let_go_of_once_it_has_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int,
-                                            keys_first: bool) -> None:
+                                            keys_first: bool, early_ends_first: bool) -> None:
     """What a part holds (the search part's rows, say) is freed once the part has run, not when
     the build ends: each part finds nothing held by the parts its process ran before it. The
     parts' keys may be found before the writer is made (`keys_first`: an incremental build
-    whose spare is still being checked after the load)."""
+    whose spare is still being checked after the load); the early part's worker may end before
+    the other parts are shared out (`early_ends_first`), and a worker is forked at once."""
     import weakref
     from functools import partial
 
@@ -386,6 +389,27 @@ def test_a_part_is_let_go_of_once_it_has_run(tmp_path: Path, monkeypatch: pytest
     real = build_module.stage_parts
     monkeypatch.setattr(build_module, "stage_parts", lambda name, module, ctx: [
         build_module.Part(p.name, partial(holding, p.run, Held()), p.key, p.first) for p in real(name, module, ctx)])
+    if early_ends_first:
+        early_ended = tmp_path / "early-part-ended"
+
+        def ending(run: Callable[[], Iterator[object]]) -> Iterator[object]:
+            yield from run()
+            early_ended.touch()
+
+        real_early, real_keep = build_module.stage_early_parts, build_module.SiteWriter.keep_parts
+        monkeypatch.setattr(build_module, "stage_early_parts", lambda module, ctx: [
+            build_module.Part(p.name, partial(ending, p.run), p.key, p.first) for p in real_early(module, ctx)])
+
+        def keep_once_the_early_part_ended(writer: object, keys: dict[str, str]) -> set[str]:
+            deadline = time.monotonic() + 60
+            while not early_ended.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.2)  # its worker sends its last record and ends
+            return real_keep(writer, keys)
+
+        monkeypatch.setattr(build_module.SiteWriter, "keep_parts", keep_once_the_early_part_ended)
     result = build(settings, jobs=jobs)
+    if early_ends_first:
+        assert early_ended.exists()
     assert result.parts_run > (10 if keys_first else 100)
     assert len(ran_here) > (2 if keys_first else 100 if jobs == 1 else 10)  # each ran after all before it was let go
