@@ -102,7 +102,7 @@ class IdleCheck:
                 return None
         state = read_state(out_dir, memory=memory)
         live, spare = state.live, state.spare
-        live.files.paths_by_part()  # what the next build's keep step starts from, worked out now
+        live.files.parts()  # the files by part, which the next build's keep step starts from, worked out now
         self._trees = (live, spare) if spare is not None else None
         if spare is None or self._stop.is_set():
             return state

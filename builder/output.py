@@ -164,8 +164,12 @@ class BuildState:
         packages its file table is 75 MB: never held whole, nor twice). The spare's is a file
         of the same form: the state of the build before. `memo`: `memo_json(self.memo)`, if the
         caller has it already."""
-        yield (b'{"version":' + orjson.dumps(STATE_VERSION) + b',"inputs":' + orjson.dumps(self.inputs)
-               + b',"memo":' + (memo_json(self.memo) if memo is None else memo) + b',"live":')
+        yield b'{"version":' + orjson.dumps(STATE_VERSION) + b',"inputs":' + orjson.dumps(self.inputs) + b',"memo":'
+        if memo is None:
+            yield from memo_chunks(self.memo)
+        else:
+            yield memo
+        yield b',"live":'
         yield from self.live.json_chunks()
         yield b"}"
 
@@ -173,7 +177,17 @@ class BuildState:
 def memo_json(memo: dict) -> bytes:
     """The stages' notes as JSON. A note is a JSON value, or that value already encoded (bytes):
     a worker sends such a note to the main process as one string, not as the objects it holds."""
-    return orjson.dumps({k: orjson.Fragment(v) if isinstance(v, bytes) else v for k, v in memo.items()})
+    return b"".join(memo_chunks(memo))
+
+
+def memo_chunks(memo: dict) -> Iterator[bytes]:
+    """`memo_json` in pieces, a note at a time: an encoded note is handed on as it is, never
+    copied into one string with the others (at 100,000 packages the notes are 45 MB)."""
+    yield b"{"
+    for i, (key, note) in enumerate(memo.items()):
+        yield (b"," if i else b"") + orjson.dumps(key) + b":"
+        yield note if isinstance(note, bytes) else orjson.dumps(note)
+    yield b"}"
 
 
 def _not_as_recorded(root: Path, tree: Tree, start: int = 0, step: int = 1) -> Iterator[tuple[str, bool]]:
@@ -464,7 +478,6 @@ class SiteWriter:
         if self._new:
             raise RuntimeError("keep_parts comes before any write")
         live = self.live.files
-        by_part = live.paths_by_part()
         # Where the spare may differ from the live tree: the files of the parts the live tree's
         # build ran and those the spare's check found not as recorded (else: any file).
         ran = self.live.unchanged_since(self._spare)
@@ -477,7 +490,7 @@ class SiteWriter:
         for name, key in keys.items():
             if name not in self.live.parts or self.live.parts[name] != key:
                 continue
-            suspect = by_part.get(name, ()) if ran is None or name in ran else problems.get(name, ())
+            suspect = live.paths_of_part(name) if ran is None or name in ran else problems.get(name, ())
             linked: list[str] = []
             for rel in self._target.differing(suspect, live):
                 if self._link_live(rel):
@@ -491,11 +504,11 @@ class SiteWriter:
                 kept.add(name)
                 self._keys[name] = key
                 self.stats.reused += len(linked)
-        # The new tree's record starts as the live one's, less the files of the parts not kept.
-        self._new = live.copy()
-        for name, paths in by_part.items():
-            if name not in kept:
-                self._new.discard(paths)
+        # The new tree's record starts as the live one's, less the files of the parts not kept
+        # (or empty, when none is kept).
+        if kept:
+            self._new = live.copy()
+            self._new.discard_parts([name for name in live.parts() if name not in kept])
         self.stats.files += len(self._new)
         self.stats.bytes += self._new.total_size()
         self._kept = kept
@@ -653,7 +666,7 @@ class SiteWriter:
     def merge_worker_results(self, new: FileTable, keys: dict[str, str | None],
                              stats: WriteStats, taken: list[tuple[str, list[str]]]) -> None:
         """In the parent: account for the files a worker process wrote into the same tree."""
-        clash = self._new.keys() & new.keys()
+        clash = [rel for rel in new if rel in self._new] if self._new else []
         if clash:
             raise BuildError(f"two outputs claim the same file: {min(clash)}")
         if self._new:
@@ -671,13 +684,13 @@ class SiteWriter:
 
     def commit(self) -> None:
         """Remove what the new tree does not have, swap it in, keep the old one as the spare."""
-        for rel in self._target.keys() - self._new.keys():
+        for rel in self._target.paths_not_in(self._new):
             try:
                 os.unlink(self.root / rel)
             except FileNotFoundError:
                 continue
             _prune_empty_dirs(self.root, rel)
-        self.stats.removed = len(self.live.files.keys() - self._new.keys())
+        self.stats.removed = len(self.live.files.paths_not_in(self._new))
         spare_dir, spare_state = spare_path(self.out_dir), spare_state_path(self.out_dir)
         spare_state.unlink(missing_ok=True)
         had_live = self.out_dir.is_dir()
@@ -709,12 +722,15 @@ class SiteWriter:
         state, self._unsaved = self._unsaved, None
         if state is None:
             return
+        path = state_path(self.out_dir)
+        if self.memory is None:  # the notes are written one by one, never joined
+            write_file_atomic(path, state.json_chunks())
+            return
         memo = memo_json(state.memo)
-        write_file_atomic(state_path(self.out_dir), state.json_chunks(memo))
-        if self.memory is not None:  # held as the next build would read it: the notes as JSON gives them
-            state.memo = orjson.loads(memo)
-            state.live.files.compact()  # the next build's record starts as a copy of it
-            self.memory.hold(state_path(self.out_dir), _file_identity(state_path(self.out_dir)), state)
+        write_file_atomic(path, state.json_chunks(memo))
+        state.memo = orjson.loads(memo)  # held as the next build would read it: as the JSON gives them
+        state.live.files.compact()  # the next build's record starts as a copy of it
+        self.memory.hold(path, _file_identity(path), state)
 
     def abort(self) -> None:
         if self._fresh:

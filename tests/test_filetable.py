@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import pickle
+import random
 
 import orjson
 import pytest
@@ -14,6 +16,21 @@ from builder.filetable import FileEntry, FileTable
 def entry(text: str, part: str, mtime: int = 1_700_000_000_000_000_000) -> FileEntry:
     data = text.encode()
     return FileEntry(hashlib.blake2b(data, digest_size=16).hexdigest(), len(data), mtime, part)
+
+
+@pytest.fixture(autouse=True, params=["dict", "index", "colliding index"])
+def finding(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How paths are found: through the dict of a small table, through the sorted hashes of a
+    large one (here from the first path on), and with hashes that collide."""
+    if request.param != "dict":
+        monkeypatch.setattr(filetable, "INDEX_AT", 0)
+    if request.param == "colliding index":
+        monkeypatch.setattr(filetable, "_path_hash", lambda rel: len(rel) % 3)
+    return request.param
+
+
+def by_part(table: FileTable) -> dict[str, list[str]]:
+    return {part: table.paths_of_part(part) for part in table.parts()}
 
 
 @pytest.fixture
@@ -28,7 +45,7 @@ def pairs() -> list[tuple[str, FileEntry | None]]:
 def test_reads_like_the_dict_it_was_filled_from(pairs: list[tuple[str, FileEntry | None]]) -> None:
     table, expected = FileTable.of(pairs), dict(pairs)
     assert len(table) == len(expected)
-    assert list(table) == list(expected) and set(table.keys()) == expected.keys()
+    assert list(table) == list(expected) and set(table) == expected.keys()
     assert dict(table.items()) == expected
     assert all(table[rel] == e and table.get(rel) == e for rel, e in expected.items())
     assert "stale.html" in table and table["stale.html"] is None
@@ -46,7 +63,7 @@ def test_replacing_popping_and_merging(pairs: list[tuple[str, FileEntry | None]]
     table.update(other)
     assert table["feeds/rss.xml"] == entry("rss", "pages/feeds")
     assert table["index.html"] == entry("x", "pages/x")
-    assert table.paths_by_part() == {"pages/x": ["index.html"], "pages/package/1": ["packages/p/a/index.html"],
+    assert by_part(table) == {"pages/x": ["index.html"], "pages/package/1": ["packages/p/a/index.html"],
                                      "api/v4/packages/1": ["api/v4/packages/1/index.json"],
                                      "api/v4/search/0": ["search/q/é ü.json"], "pages/feeds": ["feeds/rss.xml"]}
 
@@ -141,10 +158,12 @@ def test_the_paths_by_part_follow_every_change(pairs: list[tuple[str, FileEntry 
         lambda: table.update(FileTable.of([("new.html", entry("again", "pages/again"))])),
     ]
     for change in changes:
-        assert table.paths_by_part() is table.paths_by_part()  # worked out once while unchanged
+        assert table._rows_by_part() is table._rows_by_part()  # worked out once while unchanged
         change()
-        assert table.paths_by_part() == _grouped(table)
-    assert table.copy().paths_by_part() == _grouped(table)
+        assert by_part(table) == _grouped(table)
+    assert by_part(table.copy()) == _grouped(table)
+    table.discard_parts(["pages/again", "pages/taken", "not/a/part"])
+    assert by_part(table) == _grouped(table) and "new.html" not in table and "feeds/rss.xml" not in table
 
 
 def test_taking_many_rows_at_once_is_taking_each(pairs: list[tuple[str, FileEntry | None]]) -> None:
@@ -155,7 +174,7 @@ def test_taking_many_rows_at_once_is_taking_each(pairs: list[tuple[str, FileEntr
     sizes = [one_by_one.take(rel, source, "api/v4/search") for rel in rels]
     assert at_once.take_many(rels, source, "api/v4/search") == sum(sizes)
     assert list(at_once.items()) == list(one_by_one.items())
-    assert at_once.paths_by_part() == one_by_one.paths_by_part()
+    assert by_part(at_once) == by_part(one_by_one)
     again = FileTable.from_json(orjson.loads(orjson.dumps(at_once.to_json())))
     assert dict(again.items()) == dict(one_by_one.items())
     with pytest.raises(ValueError, match="no entry"):
@@ -171,10 +190,63 @@ def test_compacting_drops_unused_rows_and_keeps_the_entries(pairs: list[tuple[st
     table.discard(["packages/p/a/index.html"])
     table["new.html"] = entry("new", "pages/new")
     entries, as_json = list(table.items()), table.to_json()
-    assert len(table._paths) == len(pairs) + 1  # removed paths leave their rows behind
+    assert table.row_count() == len(pairs) + 1  # removed paths leave their rows behind
     table.compact()
-    assert len(table._paths) == len(table._sizes) == len(table) == len(pairs) - 1
+    assert table.row_count() == len(table._sizes) == len(table) == len(pairs) - 1
     assert list(table.items()) == entries and table.to_json() == as_json
     table["index.html"] = entry("back", "pages/home")  # rows added after compacting are sound
     assert table.copy()["index.html"] == entry("back", "pages/home")
     assert dict(FileTable.from_json(table.to_json()).items()) == dict(table.items())
+
+
+def test_many_changes_read_as_the_same_changes_to_a_dict() -> None:
+    """Random puts, takes, pops and discards, with copies, compaction and JSON round trips on
+    the way: the table reads as a dict given the same changes, in the same order."""
+    rng = random.Random(7)
+    names = [f"p/{i}/index.html" for i in range(300)] + [f"search/é{i}.json" for i in range(100)]
+    table, model = FileTable(), {}
+    source = FileTable.of((rel, entry(rel, "pages/source")) for rel in names)
+    for step in range(3000):
+        rel, roll = rng.choice(names), rng.random()
+        if roll < 0.45:
+            table[rel] = model[rel] = entry(f"{rel}{step}", rng.choice(["a", "b", "c"]), mtime=step)
+        elif roll < 0.55:
+            table[rel] = model[rel] = None
+        elif roll < 0.65:
+            table.take(rel, source, "taken")
+            model[rel] = source[rel]._replace(part="taken")
+        elif roll < 0.8:
+            assert table.pop(rel) == model.pop(rel, None)
+        elif roll < 0.9:
+            gone = rng.sample(names, 5)
+            table.discard(gone)
+            for name in gone:
+                model.pop(name, None)
+        elif roll < 0.93:
+            fresh = [name for name in rng.sample(names, 5) if name not in model]
+            table.take_many(fresh, source, "many")
+            model.update((name, source[name]._replace(part="many")) for name in fresh)
+        elif roll < 0.95:
+            table = table.copy()
+        elif roll < 0.97:
+            table.compact()
+        else:
+            table = FileTable.from_json(orjson.loads(orjson.dumps(table.to_json())))
+            assert list(table) == list(model)
+        assert len(table) == len(model)
+        assert table.get(rel) == model.get(rel) and (rel in table) == (rel in model)
+    assert list(table.items()) == list(model.items())
+    assert table.paths_not_in(FileTable()) == list(model)
+    assert by_part(table) == _grouped(table)
+
+
+def test_a_table_sent_to_another_process_finds_its_paths(pairs: list[tuple[str, FileEntry | None]],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pickled between forked processes, the index of path hashes holds; unpickled where str
+    hashes differ (another seed), the rows are indexed again."""
+    table = FileTable.of(pairs)
+    assert dict(pickle.loads(pickle.dumps(table)).items()) == dict(pairs)
+    sent = pickle.dumps(table)
+    monkeypatch.setattr(filetable, "_path_hash", lambda rel: hash(rel) ^ 0x5A5A)
+    received = pickle.loads(sent)
+    assert all(received.get(rel) == e and rel in received for rel, e in pairs)

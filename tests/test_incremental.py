@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from bench.generate import generate_snapshot
+from builder import filetable
 from builder.build import BuildResult, build, compare_trees
 from builder.filetable import FileTable
 from builder.output import SiteWriter, read_state, spare_path, spare_state_path, state_path
@@ -100,7 +101,20 @@ def _package_in_a_grid(records: Records) -> dict:
     return next(p for p in records["packages"] if p["id"] in in_grids)
 
 
-def test_each_change_gives_the_fresh_tree_touching_only_changed_files(project: Project) -> None:
+@pytest.fixture(params=["dict", "index"])
+def indexed_project(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                    generated: Path) -> Project:
+    """A project whose builds find the paths of their records through a dict (small trees) or
+    through the sorted path hashes a record of a million files uses (`filetable.INDEX_AT`)."""
+    if request.param == "index":
+        monkeypatch.setattr(filetable, "INDEX_AT", 50)
+    p = Project(tmp_path, generated)
+    p.build()
+    return p
+
+
+def test_each_change_gives_the_fresh_tree_touching_only_changed_files(indexed_project: Project) -> None:
+    project = indexed_project
     records = project.records()
     member = _package_in_a_grid(records)
     referenced = {(p["extra"] or {}).get("deprecates_package") for p in records["packages"]}

@@ -238,3 +238,7 @@ def test_a_note_already_encoded_is_written_as_the_value_it_encodes() -> None:
     encoded = output.memo_json({"search": orjson.dumps(note), "lines": {"code": "cd"}})
     assert orjson.loads(encoded) == {"search": note, "lines": {"code": "cd"}}
     assert encoded == output.memo_json({"search": note, "lines": {"code": "cd"}})
+    assert encoded == orjson.dumps({"search": orjson.Fragment(orjson.dumps(note)), "lines": {"code": "cd"}})
+    state = output.BuildState("inputs", output.Tree(), None, {"search": orjson.dumps(note), "lines": {"code": "cd"}})
+    assert b"".join(state.json_chunks()) == b"".join(state.json_chunks(encoded))  # a note at a time, or joined
+    assert orjson.loads(b"".join(state.json_chunks()))["memo"] == {"search": note, "lines": {"code": "cd"}}

@@ -261,7 +261,7 @@ def test_a_resident_process_keeps_no_more_rows_than_its_trees_have_files(
             state = resident.states.recall(held)
             if state is not None:
                 files = state.live.files
-                assert len(files._paths) == len(files._sizes) == len(files), (stars, held.name)
+                assert files.row_count() == len(files._sizes) == len(files), (stars, held.name)
 
 
 def _held_as_on_disk(held: output.BuildState | None, path: Path) -> bool:
