@@ -119,6 +119,9 @@ class FileTable:
         self._parts.append(part)
         self._rows[rel] = row
         self._count += 1
+        self._index_if_due()
+
+    def _index_if_due(self) -> None:
         if len(self._rows) > INDEX_AT:
             self._index()
 
@@ -349,18 +352,15 @@ class FileTable:
             raise ValueError("a path to take is here already, or twice")
         self._by_part = None
         start = len(self._ends)
-        encoded = [rel.encode() for rel in rels]
-        self._ends.extend(accumulate((len(b) + 1 for b in encoded), initial=len(self._blob) - 1))
-        self._ends.pop(start)  # the initial value: the NUL before the first path taken
-        self._blob += b"".join([b + b"\0" for b in encoded])
+        self._ends.extend(_ends(rels, False, at=len(self._blob)))
+        self._blob += _joined(rels)
         self._rows.update(zip(rels, range(start, start + len(rels)), strict=True))
         self._hashes += b"".join([hashes[r * HASH_SIZE:(r + 1) * HASH_SIZE] for r in rows])
         self._sizes.extend(taken_sizes)
         self._mtimes.extend(map(mtimes.__getitem__, rows))
         self._parts.extend([self._part_id(part)] * len(rows))
         self._count += len(rels)
-        if len(self._rows) > INDEX_AT:
-            self._index()
+        self._index_if_due()
         return sum(taken_sizes)
 
     def forget_entry(self, rel: str) -> None:
@@ -415,7 +415,7 @@ class FileTable:
         rows = list(self._used_rows())
         hashes, sizes, mtimes, parts = self._hashes, self._sizes, self._mtimes, self._parts
         paths = [self._path(r) for r in rows]
-        self._blob = bytearray(b"".join([p.encode() + b"\0" for p in paths]))
+        self._blob = bytearray(_joined(paths))
         self._ends = _ends(paths, False)
         self._hashes = bytearray(b"".join([hashes[r * HASH_SIZE:(r + 1) * HASH_SIZE] for r in rows]))
         self._sizes = array("q", [sizes[r] for r in rows])
@@ -486,8 +486,7 @@ class FileTable:
         table._part_ids = {name: i for i, name in enumerate(table._part_names)}
         paths = text.split("\0") if text else []
         if paths:
-            table._blob = bytearray(text.encode())
-            table._blob.append(0)
+            table._blob = bytearray(_joined(paths, text))
             table._ends = _ends(paths, text.isascii())
         counts = {len(table._ends), len(table._hashes) // HASH_SIZE, len(table._sizes), len(table._mtimes),
                   len(table._parts)}
@@ -513,10 +512,16 @@ class FileTable:
         return table
 
 
-def _ends(paths: list[str], ascii: bool) -> array:
-    """Where the NUL after each path is, in the paths' UTF-8 each followed by a NUL."""
+def _joined(paths: list[str], text: str | None = None) -> bytes:
+    """The paths in UTF-8, each followed by a NUL (`text`: the paths joined by NULs already)."""
+    return (("\0".join(paths) if text is None else text) + "\0").encode() if paths else b""
+
+
+def _ends(paths: list[str], ascii: bool, at: int = 0) -> array:
+    """Where the NUL after each path is in `_joined(paths)`, put at `at` in a blob (`ascii`:
+    every path is ASCII, one byte a character)."""
     lengths = map(len, paths if ascii else map(str.encode, paths))
-    ends = array("q", accumulate(map(add, lengths, repeat(1)), initial=-1))
+    ends = array("q", accumulate(map(add, lengths, repeat(1)), initial=at - 1))
     ends.pop(0)
     return ends
 
