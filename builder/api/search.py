@@ -16,9 +16,13 @@ every row (tests/search/test_api_search_bruteforce.py holds it to that):
   numpy array over positions; a row matched by trigrams alone scores -0.02·weight, so such
   rows' scores ascend with their positions;
 - full-text matches come from postings (lexeme -> rows) and, for the prefix match, a range of
-  the sorted lexemes; ts_rank of a lexeme (or a prefix) in its rows is computed once, in
-  Python, and cached as arrays; the other words of a query are looked up in the rows of its
-  rarest word;
+  the sorted lexemes; ts_rank of a lexeme in a row is computed once, in Python, when a query
+  first needs it (of a prefix: once per prefix, over its lexemes' hits); the other words of a
+  query are looked up in the rows of its rarest word;
+- the index holds a few hundred arrays, not an object per row or posting: postings, their hits
+  and ranks are flat arrays in lexeme order, the rows' JSON one buffer. Freed, it gives its
+  memory back (at 100,000 rows, the objects it was made of left 200 MB of holes in the
+  process's memory; these arrays leave 75 MB), and it is a quarter smaller;
 - trigram sets are slots: every title, and the slugs whose trigrams differ from their title's.
   A trigram found in many slots is a 0/1 row of a uint8 matrix, a rarer one a list of slots;
   adding up the query's ones gives |A∩B| for every slot. Similarity >= 0.2 is tested in
@@ -48,7 +52,6 @@ from ..model import SearchRow
 from .search_text import (
     PREFIX_RE,
     RANK_WEIGHTS,
-    Hits,
     answer_key,
     row_body,
     row_hits,
@@ -70,8 +73,6 @@ FLOORS = (0.9, 0.75, 0.6, 0.5, 0.4, 0.3, 0.25)
 CACHED = 20_000  # ranked lexemes (and prefixes) kept for the next queries: bounds memory at any size
 
 
-_Posting = tuple[np.ndarray, tuple[Hits, ...]]  # (row positions ascending, the lexeme's hits in each)
-_NO_POSTING: _Posting = (np.zeros(0, dtype=np.intp), ())
 
 
 @dataclass(slots=True)
@@ -90,12 +91,9 @@ def _rank_term(hits: Sequence[tuple[int, float]]) -> float:
     return (wjm + resj - wjm / ((jm + 1) * (jm + 1))) / 1.64493406685
 
 
-_ONE_HIT_RANK = {w: _rank_term([(1, w)]) for w in RANK_WEIGHTS.values()}  # depends on the weight only
-
-
-def _hits_rank(hits: Hits) -> float:
-    """_rank_term, looked up for a single hit (the most common case)."""
-    return _ONE_HIT_RANK[hits[0][1]] if len(hits) == 1 else _rank_term(hits)
+_WEIGHTS = tuple(RANK_WEIGHTS.values())  # a hit's weight is kept as its place here
+_WEIGHT_VALUES = np.array(_WEIGHTS, dtype=np.float64)
+_ONE_HIT_RANKS = np.array([_rank_term([(1, w)]) for w in _WEIGHTS])  # a single hit's rank: its weight's
 
 
 _Ranked = tuple[np.ndarray, np.ndarray]  # (positions ascending, ts_rank at each)
@@ -159,7 +157,12 @@ def _within(rows: np.ndarray, sorted_rows: np.ndarray) -> np.ndarray:
 
 
 class SearchIndex:
-    """All search rows, tokenised once; `query` answers one `q` as the live endpoint does."""
+    """All search rows, tokenised once; `query` answers one `q` as the live endpoint does.
+
+    Postings: `lexemes` sorted; lexeme k's postings are `post_start[k]:post_start[k + 1]`,
+    posting i is the row at position `post_rows[i]` (ascending within a lexeme), its hits
+    (position in the row, weight as its place in `_WEIGHTS`) are `hit_start[i]:hit_start[i + 1]`
+    of `hit_pos` and `hit_code`, and `post_rank[i]` is its ts_rank (NaN until a query needs it)."""
 
     def __init__(self, rows: Iterable[SearchRow]) -> None:
         with collector.paused():  # millions of small acyclic objects
@@ -167,50 +170,72 @@ class SearchIndex:
 
     def _build(self, rows: list[SearchRow]) -> None:
         order = sorted(range(len(rows)), key=lambda i: (-rows[i].weight, rows[i].title, i))
-        # docs[pos]: rows in (weight desc, title, row) order; `rownum` is a row's place in `rows`.
-        self.docs = [_Doc(rows[i], row_body(rows[i])) for i in order]
-        self.rownum = order
-        n = self.size = len(self.docs)
-        self.weights = [d.row.weight for d in self.docs]
-        self.titles = [d.row.title for d in self.docs]
+        # Positions are rows in (weight desc, title, row) order: `ordered[pos]` is the row,
+        # `rownum[pos]` its place in `rows`, and its JSON is `bodies[body_at[pos]:body_at[pos + 1]]`
+        # (one buffer, not an object per row: what the index leaves behind when it is freed
+        # is then no scattered holes in the process's memory).
+        self.ordered = [rows[i] for i in order]
+        self.rownum = np.array(order, dtype=np.int32)
+        n = self.size = len(self.ordered)
+        bodies = bytearray()
+        self.body_at = array("q", [0])
+        for row in self.ordered:
+            bodies += row_body(row)
+            self.body_at.append(len(bodies))
+        self.bodies = memoryview(bodies)  # a slice of it is no copy
         # The order of results is by score -(rank + 0.02·weight), then similarity desc, then
         # title and row: `tiebreak` is a row's place in (title, row) order. `boost` holds
         # 0.02·weight computed by Python, so scores are the very floats of that definition.
-        self.boost = np.array([WEIGHT_BOOST * w for w in self.weights], dtype=np.float64)
+        self.boost = np.array([WEIGHT_BOOST * r.weight for r in self.ordered], dtype=np.float64)
         self.trigram_score = -(0.0 + self.boost)  # the score of a trigram-only match; ascending
         self.tiebreak = np.empty(n, dtype=np.intp)
-        self.tiebreak[sorted(range(n), key=lambda p: (self.titles[p], self.rownum[p]))] = np.arange(n)
+        self.tiebreak[sorted(range(n), key=lambda p: (self.ordered[p].title, order[p]))] = np.arange(n)
+        self._init_postings()
+        self._init_trigrams()
 
-        # Postings: every (lexeme, row) pair in flat arrays, grouped by lexeme with one stable
-        # sort (rows stay ascending); no list per lexeme is ever made.
+    def _init_postings(self) -> None:
+        """The postings' flat arrays (see the class)."""
         lex_ids: dict[str, int] = {}
-        lex_of, pos_of = array("i"), array("i")
-        hits_of: list[Hits] = []
-        for pos, doc in enumerate(self.docs):
-            found = row_hits(doc.row)
+        lex_of, pos_of, hit_count = array("i"), array("i"), array("i")
+        hit_pos, hit_code = array("i"), array("B")
+        codes = {w: c for c, w in enumerate(_WEIGHTS)}
+        for pos, row in enumerate(self.ordered):
+            found = row_hits(row)
             lex_of.extend([lex_ids.setdefault(lex, len(lex_ids)) for lex in found])
             pos_of.extend([pos] * len(found))
-            hits_of.extend(found.values())
-        # Each step lets go of what it read: at 100,000 rows these are 4 million entries each.
-        lexeme_of = np.frombuffer(lex_of, dtype=np.int32)
-        order = np.argsort(lexeme_of, kind="stable")
-        ends = np.cumsum(np.bincount(lexeme_of, minlength=len(lex_ids))).tolist()
-        del lexeme_of, lex_of
-        rows = np.frombuffer(pos_of, dtype=np.int32)[order]  # int32: row positions fit
+            for hits in found.values():
+                hit_count.append(len(hits))
+                for at, weight in hits:
+                    hit_pos.append(at)
+                    hit_code.append(codes[weight])
+        # Lexeme ids in sorted order, so that the lexemes a prefix matches are a range of them.
+        self.lexemes = sorted(lex_ids)
+        renumber = np.empty(len(lex_ids), dtype=np.int32)
+        renumber[[lex_ids[lex] for lex in self.lexemes]] = np.arange(len(lex_ids), dtype=np.int32)
+        del lex_ids
+        lexeme_of = renumber[np.frombuffer(lex_of, dtype=np.int32)]
+        del renumber, lex_of
+        order = np.argsort(lexeme_of, kind="stable")  # stable: rows stay ascending
+        self.post_start = array("q", [0])  # not numpy's: read an item at a time, which numpy is slow at
+        self.post_start.frombytes(np.cumsum(np.bincount(lexeme_of, minlength=len(self.lexemes)),
+                                            dtype=np.int64).tobytes())
+        del lexeme_of
+        self.post_rows = np.frombuffer(pos_of, dtype=np.int32)[order]
         del pos_of
-        unsorted = np.fromiter(hits_of, dtype=object, count=len(hits_of))
-        del hits_of
-        hits = unsorted[order]
-        del unsorted, order
-        self.postings: dict[str, _Posting] = {}
-        start = 0
-        for lex, end in zip(lex_ids, ends, strict=True):  # lex_ids: in id order
-            self.postings[lex] = (rows[start:end], tuple(hits[start:end]))
-            start = end
-        self.lexemes = sorted(self.postings)
-        self._ranks: dict[str, _Ranked] = {}
+        # Each posting's hits, moved with it: hit_start[i]:hit_start[i + 1] in hit_pos/hit_code.
+        counts = np.frombuffer(hit_count, dtype=np.int32)
+        was_at = (np.cumsum(counts) - counts)[order]
+        counts = counts[order]
+        self.hit_start = np.concatenate(([0], np.cumsum(counts)))
+        moved = np.repeat(was_at - self.hit_start[:-1], counts) + np.arange(self.hit_start[-1])
+        del was_at, counts, order, hit_count
+        self.hit_pos = np.frombuffer(hit_pos, dtype=np.int32)[moved]
+        self.hit_code = np.frombuffer(hit_code, dtype=np.uint8)[moved]
+        del moved, hit_pos, hit_code
+        # ts_rank of each posting, worked out when a query first needs it (NaN until then).
+        self.post_rank = np.full(len(self.post_rows), np.nan)
+        self._ranks: dict[int, _Ranked] = {}
         self._prefixes: dict[str, _Ranked] = {}
-        self._init_trigrams()
 
     def _init_trigrams(self) -> None:
         n = self.size
@@ -220,11 +245,11 @@ class SearchIndex:
         ids: dict[str, int] = {}
         pair_gram, pair_slot, sizes, own_slug = array("i"), array("i"), array("l"), array("l")
         slugs: list[tuple[int, set[str]]] = []
-        for pos, doc in enumerate(self.docs):
-            title = trigrams(doc.row.title)
+        for pos, row in enumerate(self.ordered):
+            title = trigrams(row.title)
             _add_slot(title, pos, ids, pair_gram, pair_slot, sizes)
-            if doc.row.slug.lower() != doc.row.title.lower():
-                grams = trigrams(doc.row.slug)
+            if row.slug.lower() != row.title.lower():
+                grams = trigrams(row.slug)
                 if grams != title:
                     slugs.append((pos, grams))
         for pos, grams in slugs:
@@ -264,14 +289,59 @@ class SearchIndex:
 
     # -- full-text part ------------------------------------------------------------------
 
+    def _lexeme(self, lex: str) -> int:
+        """A lexeme's id (its place in `lexemes`), or -1 when no row holds it."""
+        at = bisect_left(self.lexemes, lex)
+        return at if at < len(self.lexemes) and self.lexemes[at] == lex else -1
+
+    def _postings(self, lex: str) -> tuple[int, int]:
+        """The range of a lexeme's postings (empty when no row holds it)."""
+        k = self._lexeme(lex)
+        return (0, 0) if k < 0 else (self.post_start[k], self.post_start[k + 1])
+
+    def _hits(self, first: int, end: int) -> list[tuple[int, float]]:
+        """The hits of postings first..end-1, one after the other: (position, weight) pairs."""
+        start, stop = self.hit_start[first], self.hit_start[end]
+        return list(zip(self.hit_pos[start:stop].tolist(), _WEIGHT_VALUES[self.hit_code[start:stop]].tolist(),
+                        strict=True))
+
+    def _ranks_of(self, start: int, end: int) -> np.ndarray:
+        """ts_rank of postings start..end-1 (a view of `post_rank`), each worked out once."""
+        ranks = self.post_rank[start:end]
+        todo = np.flatnonzero(np.isnan(ranks)) + start
+        if len(todo):
+            self._rank_postings(todo)
+        return ranks
+
+    def _rank_postings(self, todo: np.ndarray) -> None:
+        """Work out the ts_rank of the postings `todo` into `post_rank`."""
+        if len(todo) <= 16:  # one at a time: cheaper than numpy's calls for a few
+            hit_start, hit_code = self.hit_start, self.hit_code
+            for posting in todo.tolist():
+                start, end = hit_start[posting], hit_start[posting + 1]
+                self.post_rank[posting] = _ONE_HIT_RANKS[hit_code[start]] if end - start == 1 else \
+                    _rank_term(self._hits(posting, posting + 1))
+            return
+        starts = self.hit_start[todo]
+        single = self.hit_start[todo + 1] - starts == 1
+        self.post_rank[todo[single]] = _ONE_HIT_RANKS[self.hit_code[starts[single]]]
+        several = todo[~single]
+        if len(several):  # their hits gathered in one go, then ranked one posting at a time
+            starts, counts = starts[~single], self.hit_start[several + 1] - starts[~single]
+            ends = np.cumsum(counts)
+            at = np.repeat(starts - (ends - counts), counts) + np.arange(ends[-1])
+            pairs = list(zip(self.hit_pos[at].tolist(), _WEIGHT_VALUES[self.hit_code[at]].tolist(), strict=True))
+            bounds = [0, *ends.tolist()]
+            self.post_rank[several] = [_rank_term(pairs[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+
     def _ranked(self, lex: str) -> _Ranked:
         """The rows holding a lexeme and its ts_rank in each."""
         found = self._ranks.get(lex)
         if found is None:
             if len(self._ranks) >= CACHED:
                 self._ranks.clear()
-            at, hits = self.postings.get(lex, _NO_POSTING)
-            found = self._ranks[lex] = (at, np.array([_hits_rank(h) for h in hits], dtype=np.float64))
+            start, end = self._postings(lex)
+            found = self._ranks[lex] = (self.post_rows[start:end], self._ranks_of(start, end))
         return found
 
     def _prefixed(self, stem_: str) -> _Ranked:
@@ -287,11 +357,16 @@ class SearchIndex:
         if hi - lo == 1:
             found = self._ranked(lexemes[lo])
         else:
-            merged: dict[int, Hits] = {}
-            for lex in lexemes[lo:hi]:
-                at, hits_of = self.postings[lex]
-                for p, hits in zip(at.tolist(), hits_of, strict=True):
-                    merged[p] = merged[p] + hits if p in merged else hits
+            # The lexemes' postings are one range: each row's hits of all of them, ranked together.
+            merged: dict[int, list[tuple[int, float]]] = {}
+            start, end = self.post_start[lo], self.post_start[hi]
+            pairs = self._hits(start, end)
+            bounds = (self.hit_start[start:end + 1] - self.hit_start[start]).tolist()
+            for p, first, stop in zip(self.post_rows[start:end].tolist(), bounds[:-1], bounds[1:], strict=True):
+                if p in merged:
+                    merged[p] += pairs[first:stop]
+                else:
+                    merged[p] = pairs[first:stop]
             at = sorted(merged)
             found = (np.array(at, dtype=np.intp), np.array([_rank_term(merged[p]) for p in at], dtype=np.float64))
         if len(self._prefixes) >= CACHED:
@@ -313,18 +388,24 @@ class SearchIndex:
     def _all_of(self, terms: list[str]) -> _Ranked:
         """The rows holding every term, ranked by the mean of the terms' ranks (added up in term
         order, as sum() does)."""
-        postings = [self.postings.get(t, _NO_POSTING) for t in terms]
-        rarest = min((at for at, _ in postings), key=len)
-        if len(rarest) <= SMALL:  # look the rarest term's rows up in the other terms' postings
-            at = rarest
-            places = []
-            for other, _ in postings:
+        ranges = [self._postings(t) for t in terms]
+        start, end = min(ranges, key=lambda r: r[1] - r[0])
+        if end - start <= SMALL:  # look the rarest term's rows up in the other terms' postings
+            at = self.post_rows[start:end]
+            places: list[np.ndarray] = []  # for each term, the posting of each row in `at`
+            for start, end in ranges:
+                other = self.post_rows[start:end]
                 keep = _within(at, other) if len(at) else np.zeros(0, dtype=bool)
-                at, places = at[keep], [p[keep] for p in places] + [other.searchsorted(at[keep])]
-            places = [p.tolist() for p in places]
-            ranks = [sum(_hits_rank(hits[place[k]]) for (_, hits), place in zip(postings, places, strict=True))
-                     / len(terms) for k in range(len(at))]
-            return at, np.array(ranks, dtype=np.float64)
+                at, places = at[keep], [p[keep] for p in places] + [other.searchsorted(at[keep]) + start]
+            if not len(at):
+                return at, np.zeros(0)
+            ranks = [self.post_rank[postings].tolist() for postings in places]  # term by term
+            todo = [posting for postings, rank in zip(places, ranks, strict=True)
+                    for posting, r in zip(postings.tolist(), rank, strict=True) if r != r]  # NaN: not yet
+            if todo:
+                self._rank_postings(np.array(todo, dtype=np.intp))
+                ranks = [self.post_rank[postings].tolist() for postings in places]
+            return at, np.array([sum(row) / len(terms) for row in zip(*ranks, strict=True)], dtype=np.float64)
         ranked = [self._ranked(t) for t in terms]
         at = min((at for at, _ in ranked), key=len)
         for other, _ in ranked:
@@ -469,7 +550,7 @@ class SearchIndex:
 
     def query(self, q: str) -> list[_Doc]:
         """The rows answering q, in the live endpoint's order."""
-        return [self.docs[p] for p in self._top(q).tolist()]
+        return [_Doc(self.ordered[p], self._body(p)) for p in self._top(q).tolist()]
 
     def answer(self, q: str) -> bytes:
         """The JSON body of `/api/v4/search/?q=`."""
@@ -477,8 +558,14 @@ class SearchIndex:
 
     def answer_rows(self, q: str) -> Answer:
         """The JSON body of `/api/v4/search/?q=`, and the places in `rows` of the rows it shows."""
-        docs, top = self.docs, self._top(q).tolist()
-        return Answer(b"[" + b",".join([docs[p].body for p in top]) + b"]", [self.rownum[p] for p in top])
+        top = self._top(q)
+        bodies, at = self.bodies, self.body_at
+        return Answer(b"[" + b",".join([bodies[at[p]:at[p + 1]] for p in top.tolist()]) + b"]",
+                      self.rownum[top].tolist())
+
+    def _body(self, pos: int) -> bytes:
+        """The JSON of the row at a position."""
+        return bytes(self.bodies[self.body_at[pos]:self.body_at[pos + 1]])
 
 
 class Answer(NamedTuple):

@@ -237,6 +237,7 @@ class SearchPart:
         return self.index
 
     def files(self) -> Iterator[Output | Unchanged]:
+        from . import search_text
         from .search_memo import ShownBuilder
 
         self._plan()
@@ -263,7 +264,9 @@ class SearchPart:
             if unchanged:  # taken over all at once
                 yield Unchanged([layout.search_term_file(t) for t in unchanged],
                                 partial(self._answer_of, unchanged))
-        self.index = None  # the process goes on with other parts: let its memory go to them
+        if self.index is not None:  # the process goes on with other parts: let its memory go to them
+            self.index = None
+            search_text.forget()
         # What these answers show, for the next build: encoded here (a note of 40,000 strings).
         self.ctx.memo["search"] = orjson.dumps(self._memo(shown.done()))
 
