@@ -17,9 +17,12 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from itertools import accumulate, islice, repeat
 from operator import add
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
+
+if TYPE_CHECKING:  # imported when a record is first indexed
+    import numpy as np
 
 HASH_SIZE = 16  # bytes of a content hash (SHA-256, cut: see output.content_digest)
 BATCH = 3 * 2**14  # files per piece of the JSON: a multiple of 3, so base64 pieces join up
@@ -122,7 +125,9 @@ class FileTable:
         self._index_if_due()
 
     def _index_if_due(self) -> None:
-        if len(self._rows) > INDEX_AT:
+        """Index the rows of `_rows` once it holds INDEX_AT paths, then each time it holds an
+        eighth as many (its path strings are 30 MB at INDEX_AT, the index's arrays a few)."""
+        if len(self._rows) > (INDEX_AT // 8 if self._index_hashes else INDEX_AT):
             self._index()
 
     def _index(self, everything: bool = False) -> None:
@@ -141,12 +146,18 @@ class FileTable:
             old_hashes = np.frombuffer(self._index_hashes, dtype=np.int64)
             old_rows = np.frombuffer(self._index_rows, dtype=np.int64)
             used = np.frombuffer(self._sizes, dtype=np.int64)[old_rows] != UNUSED
-            old_hashes, old_rows = old_hashes[used], old_rows[used]
+            if not used.all():
+                old_hashes, old_rows = old_hashes[used], old_rows[used]
         order = np.argsort(hashes, kind="stable")
         hashes, rows = hashes[order], rows[order]
-        at = np.searchsorted(old_hashes, hashes, side="right")
-        self._index_hashes = array("q", np.insert(old_hashes, at, hashes).tobytes())
-        self._index_rows = array("q", np.insert(old_rows, at, rows).tobytes())
+        # Merged straight into the new arrays (np.insert, then a copy into an array, held three
+        # copies of the index at once: 60 MB at a million paths, each time `_rows` is moved).
+        new_at = np.searchsorted(old_hashes, hashes, side="right") + np.arange(len(hashes))
+        old_at = np.ones(len(old_hashes) + len(hashes), dtype=bool)
+        old_at[new_at] = False
+        self._index_hashes = _merged(old_hashes, old_at, hashes, new_at)
+        del old_hashes
+        self._index_rows = _merged(old_rows, old_at, rows, new_at)
         self._rows = {}
 
     def _twice(self) -> bool:
@@ -530,6 +541,18 @@ def _pack(numbers: array) -> str:
     if sys.byteorder == "big":
         numbers.byteswap()
     return base64.b64encode(numbers.tobytes()).decode("ascii")
+
+
+def _merged(old: np.ndarray, old_at: np.ndarray, new: np.ndarray, new_at: np.ndarray) -> array:
+    """An array("q") of `old` at the places `old_at` marks and `new` at the places `new_at`."""
+    import numpy as np
+
+    out = array("q", [0]) * len(old_at)
+    view = np.frombuffer(out, dtype=np.int64)
+    view[old_at] = old
+    view[new_at] = new
+    del view  # else `out` cannot grow
+    return out
 
 
 def _unpack(typecode: str, text: str) -> array:
