@@ -4,7 +4,8 @@
                                             process, as `serve --watch` builds), template changed,
                                             the next night's crawl (every package fetched again,
                                             a third with new counts)
-    python bench/bench_build.py --large     the same plus 100,000 packages: full, no-op, next crawl
+    python bench/bench_build.py --large     the same plus 100,000 packages: full, no-op, full in one
+                                            process (--jobs 1: the least memory), next crawl
 
 The first line names the host and a calibration (`calibration`: one core's seconds for a fixed
 piece of pure Python), printed again at the end: figures from hosts of different speed compare
@@ -324,6 +325,10 @@ def scenarios(packages: int, grids: int, jobs: int | None, where: Path, incremen
     show(f"full {packages // 1000}k", full, floor(site))
     show("no-op", run(data, site, templates, jobs))
     if not incremental:
+        # One process holds one copy of the snapshot's pages: the build within the least memory.
+        alone = work / "site-one-process"
+        show(f"full {packages // 1000}k, --jobs 1", run(data, alone, templates, 1))
+        discard(alone)
         next_crawl(data)
         show("next night's crawl", run(data, site, templates, jobs))
         discard(work)
