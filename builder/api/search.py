@@ -73,8 +73,6 @@ FLOORS = (0.9, 0.75, 0.6, 0.5, 0.4, 0.3, 0.25)
 CACHED = 20_000  # ranked lexemes (and prefixes) kept for the next queries: bounds memory at any size
 
 
-
-
 @dataclass(slots=True)
 class _Doc:
     row: SearchRow
@@ -234,7 +232,7 @@ class SearchIndex:
         del moved, hit_pos, hit_code
         # ts_rank of each posting, worked out when a query first needs it (NaN until then).
         self.post_rank = np.full(len(self.post_rows), np.nan)
-        self._ranks: dict[int, _Ranked] = {}
+        self._ranks: dict[str, _Ranked] = {}
         self._prefixes: dict[str, _Ranked] = {}
 
     def _init_trigrams(self) -> None:
