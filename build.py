@@ -31,7 +31,8 @@ def cli() -> None:
 @click.option("--out", "output_dir", type=PATH, help="Folder to write the site into (default: site/).")
 @click.option("--base-url", help="Absolute URL the site is served at.")
 @click.option("--settings", "settings_file", type=PATH, help="Settings file (default: site.yml).")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per CPU core).")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Processes that render (default: one per CPU core); 1 uses the least memory.")
 @click.option("--force", is_flag=True, help="Render everything even when no input changed.")
 @click.option("--check", is_flag=True,
               help="Build afresh elsewhere and report every difference from the existing output.")
