@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -54,7 +55,7 @@ def build(data_dir: Path | None, output_dir: Path | None, base_url: str | None,
         if interactive:
             click.echo(f"  {stage} ...", err=True)
 
-    result = build_site(settings, jobs=jobs, force=force, progress=progress)
+    result = build_site(settings, jobs=jobs, force=force, progress=progress, notice=partial(click.echo, err=True))
     click.echo(result.summary() + ("" if result.skipped else " Preview: python build.py serve"))
     if __name__ == "__main__":  # `python build.py build`, not the tests' in-process calls
         # The process ends with the command: what the build leaves (the snapshot, the templates'

@@ -35,9 +35,20 @@ from typing import TYPE_CHECKING
 from . import collector
 from .deps import Deps, source_digest
 from .errors import BuildError
+from .fsutil import FolderLock
 from .idlecheck import IdleCheck
 from .inputs import input_fingerprint
-from .output import BuildState, SiteWriter, SpareCheck, StateMemory, Unchanged, WriteStats, read_spare, read_state
+from .output import (
+    BuildState,
+    SiteWriter,
+    SpareCheck,
+    StateMemory,
+    Unchanged,
+    WriteStats,
+    read_spare,
+    read_state,
+    remove_abandoned_trees,
+)
 from .settings import Settings
 
 if TYPE_CHECKING:  # the snapshot's loader and model, and the workers' pipes, are imported when a build runs
@@ -153,14 +164,34 @@ def default_jobs() -> int:
 
 
 def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
-          progress: Callable[[str], None] | None = None, resident: Resident | None = None) -> BuildResult:
+          progress: Callable[[str], None] | None = None, resident: Resident | None = None,
+          notice: Callable[[str], None] | None = None) -> BuildResult:
     """Build the whole site from settings.data_dir into settings.output_dir.
 
     When nothing the build reads has changed since the last build of the same output folder,
     and that output is intact, nothing is done (unless `force`). A process that builds again and
     again passes the same `resident` each time: the load takes over its last snapshot's records.
+
+    One build of an output folder runs at a time: a second waits for the first to end (told to
+    `notice`, as are the trees of killed builds it removes).
     """
-    started_at = time.perf_counter()
+    with FolderLock(settings.output_dir, partial(_waiting, settings.output_dir, notice)):
+        started_at = time.perf_counter()
+        removed = remove_abandoned_trees(settings.output_dir)
+        if removed and notice is not None:
+            notice(f"Removed what killed builds left beside {settings.output_dir}: {', '.join(removed)}")
+        return _build(settings, jobs, force, progress, resident, started_at)
+
+
+def _waiting(output_dir: Path, notice: Callable[[str], None] | None, holder: int | None) -> None:
+    if notice is not None:
+        by = f" (process {holder})" if holder is not None else ""
+        notice(f"Waiting for another build of {output_dir}{by} to end ...")
+
+
+def _build(settings: Settings, jobs: int | None, force: bool, progress: Callable[[str], None] | None,
+           resident: Resident | None, started_at: float) -> BuildResult:
+    """`build`, with the output's lock held."""
     if resident is not None:
         resident.idle.pause()  # no thread may run while the build forks
     inputs = input_fingerprint(settings)
@@ -531,6 +562,7 @@ def check_build(settings: Settings, jobs: int | None = None) -> list[str]:
     scratch = Path(tempfile.mkdtemp(prefix="site-check-"))
     try:
         build(replace(settings, output_dir=scratch / "site"), jobs=jobs, force=True)
-        return compare_trees(scratch / "site", settings.output_dir)
+        with FolderLock(settings.output_dir):  # no build swaps another tree in while it is compared
+            return compare_trees(scratch / "site", settings.output_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -1,9 +1,10 @@
-"""Filesystem helpers: atomic replacement of whole folders and single files."""
+"""Filesystem helpers: atomic replacement of whole folders and single files, and a folder's lock."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
 import tempfile
@@ -79,3 +80,47 @@ def write_file_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+class FolderLock:
+    """One process at a time makes a folder: an `flock` on `.<name>.lock` beside it, held while
+    the `with` block runs. The kernel lets go of it when its holder ends, however it ends, so a
+    killed build leaves no stale lock. When another process holds it, `waiting(pid)` is called
+    (the holder's process id, as it wrote it in the file, or None) and this one waits its turn.
+    Forked children share the lock: it is let go of once the last of them closes it."""
+
+    def __init__(self, target: Path, waiting: Callable[[int | None], None] | None = None) -> None:
+        self.path = target.parent / f".{target.name}.lock"
+        self.waiting = waiting
+        self._fd: int | None = None
+
+    def __enter__(self) -> FolderLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if self.waiting is not None:
+                    self.waiting(_holder(fd))
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # lets go of the lock (the file stays: removing it would race a waiter)
+
+
+def _holder(fd: int) -> int | None:
+    """The process id the lock's holder wrote in its file, if it has written one yet."""
+    try:
+        return int(os.pread(fd, 20, 0))
+    except ValueError:
+        return None

@@ -19,6 +19,7 @@ the live tree becomes the spare, and its state file becomes the spare's by a ren
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import multiprocessing
 import os
@@ -84,6 +85,21 @@ def spare_state_path(out_dir: Path) -> Path:
 def spare_path(out_dir: Path) -> Path:
     """The folder of the previous build's tree, brought up to date by the next build."""
     return out_dir.parent / f".{out_dir.name}-spare"
+
+
+FRESH_TREE = "build"  # a fresh tree is made in `.<name>-build-<random>` beside the output
+
+
+def remove_abandoned_trees(out_dir: Path) -> list[str]:
+    """Delete the fresh trees that builds of out_dir left beside it when they were killed
+    half-way (SIGKILL, SIGTERM, `serve --watch` stopping a build); returns their names. Only
+    while holding the output's lock (`fsutil.FolderLock`): then no other build is making one."""
+    removed = []
+    for path in sorted(out_dir.parent.glob(glob.escape(f".{out_dir.name}-{FRESH_TREE}-") + "*")):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
 
 
 def _dir_id(path: Path) -> list[int] | None:
@@ -443,7 +459,7 @@ class SiteWriter:
             # From here on the spare is being changed: no state may vouch for it any more.
             spare_state_path(self.out_dir).unlink(missing_ok=True)
         else:
-            self.root = sibling_tempdir(self.out_dir, "build")
+            self.root = sibling_tempdir(self.out_dir, FRESH_TREE)
             self._target = FileTable()
             self._fresh = True
         # Paths of files as strings, not pathlib's (10 us a path here, for every file linked or written).

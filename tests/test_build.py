@@ -6,6 +6,9 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +18,7 @@ from click.testing import CliRunner
 
 from build import cli
 from builder.build import LINES_MEMO, build, compare_trees, known_lines
+from builder.fsutil import FolderLock
 from builder.output import read_state
 from builder.settings import load_settings
 from builder.snapshot import line_digest
@@ -87,7 +91,7 @@ def test_bad_input_fails_clearly_and_leaves_site_untouched(site: Path, tmp_path:
     assert f"packages.jsonl:1: package {record['id']} ('../escape'): field 'slug': must be a safe slug" \
         in result.output
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "site"]  # no temporary tree left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "data", "site"]  # no temporary tree left
 
 
 def test_build_makes_no_network_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -413,3 +417,68 @@ def test_a_part_is_let_go_of_once_it_has_run(tmp_path: Path, monkeypatch: pytest
         assert early_ended.exists()
     assert result.parts_run > (10 if keys_first else 100)
     assert len(ran_here) > (2 if keys_first else 100 if jobs == 1 else 10)  # each ran after all before it was let go
+
+
+# -- one build of an output at a time --------------------------------------------------------
+
+
+def test_a_build_waits_for_the_one_running_and_leaves_its_output_alone(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    settings = load_settings(output_dir=out)
+    told: list[str] = []
+    done = threading.Event()
+    page = out / "packages" / "p" / "django-select2" / "index.html"
+    before = page.stat()
+
+    def second() -> None:
+        build(settings, jobs=1, force=True, notice=told.append)
+        done.set()
+
+    with FolderLock(out):  # the build running: this test
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        assert not done.wait(1.0)
+        assert told == [f"Waiting for another build of {out} (process {os.getpid()}) to end ..."]
+        assert [p.name for p in tmp_path.iterdir() if p.name != ".site.lock"] == ["site"]  # nothing begun
+        assert page.stat().st_mtime_ns == before.st_mtime_ns
+    waiter.join(120)
+    assert done.is_set()
+    assert compare_trees(site, out) == []
+
+
+def test_the_tree_of_a_killed_build_is_removed_by_the_next(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    proc = subprocess.Popen([sys.executable, "build.py", "build", "--out", str(out), "--jobs", "1"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".site-build-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    proc.kill()  # SIGKILL: no clean-up of its own
+    proc.wait()
+    left = list(tmp_path.glob(".site-build-*"))
+    assert left and not out.exists()
+    (tmp_path / ".site-buildings").mkdir()  # a name that only starts alike is not the build's
+    told: list[str] = []
+    build(load_settings(output_dir=out), jobs=1, notice=told.append)
+    assert not left[0].exists() and (tmp_path / ".site-buildings").is_dir()
+    assert told == [f"Removed what killed builds left beside {out}: {left[0].name}"]
+    assert (out / "packages" / "p" / "django-select2" / "index.html").is_file()
+
+
+def test_builds_started_together_take_turns_and_leave_a_whole_tree(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    shutil.copytree(site, out)
+    build(load_settings(output_dir=out), jobs=1)  # records the state: the next builds update the spare
+    with FolderLock(out):  # both start while a build runs, and wait for it
+        procs = [subprocess.Popen([sys.executable, "build.py", "build", "--out", str(out), "--force"], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        for proc in procs:
+            assert proc.stderr is not None
+            assert proc.stderr.readline().startswith(f"Waiting for another build of {out}")
+    results = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], results
+    files = sum(1 for p in site.rglob("*") if p.is_file())
+    assert all(output.startswith(f"Built {files} files") for output, _ in results), results
+    assert compare_trees(site, out) == []
+    assert read_state(out).live.files.total_size() == sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
