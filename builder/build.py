@@ -173,25 +173,29 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     again passes the same `resident` each time: the load takes over its last snapshot's records.
 
     One build of an output folder runs at a time: a second waits for the first to end (told to
-    `notice`, as are the trees of killed builds it removes).
+    `notice`, as are the trees of killed builds it removes). The snapshot is read while no
+    crawl or import replaces it (`snapshot.write_snapshot` waits meanwhile, and the other way
+    round): never half of one and half of the next.
     """
-    with FolderLock(settings.output_dir, partial(_waiting, settings.output_dir, notice)):
+    with FolderLock(settings.output_dir, partial(_waiting, f"another build of {settings.output_dir}", notice)):
         started_at = time.perf_counter()
         removed = remove_abandoned_trees(settings.output_dir)
         if removed and notice is not None:
             notice(f"Removed what killed builds left beside {settings.output_dir}: {', '.join(removed)}")
-        return _build(settings, jobs, force, progress, resident, started_at)
+        replacing = f"the process replacing the snapshot in {settings.data_dir}"
+        with FolderLock(settings.data_dir, partial(_waiting, replacing, notice), shared=True) as reading:
+            return _build(settings, jobs, force, progress, resident, started_at, reading)
 
 
-def _waiting(output_dir: Path, notice: Callable[[str], None] | None, holder: int | None) -> None:
+def _waiting(what: str, notice: Callable[[str], None] | None, holder: int | None) -> None:
     if notice is not None:
         by = f" (process {holder})" if holder is not None else ""
-        notice(f"Waiting for another build of {output_dir}{by} to end ...")
+        notice(f"Waiting for {what}{by} to end ...")
 
 
 def _build(settings: Settings, jobs: int | None, force: bool, progress: Callable[[str], None] | None,
-           resident: Resident | None, started_at: float) -> BuildResult:
-    """`build`, with the output's lock held."""
+           resident: Resident | None, started_at: float, reading: FolderLock) -> BuildResult:
+    """`build`, with the output's lock held, and the snapshot's until it is loaded (`reading`)."""
     if resident is not None:
         resident.idle.pause()  # no thread may run while the build forks
     inputs = input_fingerprint(settings)
@@ -226,6 +230,7 @@ def _build(settings: Settings, jobs: int | None, force: bool, progress: Callable
             snapshot = load_snapshot(settings.data_dir, None if force else known_lines(state.memo.get(LINES_MEMO)),
                                      None if force or resident is None else resident.snapshot)
             gc.freeze()
+        reading.release()
         if resident is not None:
             resident.snapshot = snapshot
         context = BuildContext(settings, snapshot, BuildState() if force else state,

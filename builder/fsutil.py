@@ -84,38 +84,57 @@ def write_file_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
 
 class FolderLock:
     """One process at a time makes a folder: an `flock` on `.<name>.lock` beside it, held while
-    the `with` block runs. The kernel lets go of it when its holder ends, however it ends, so a
-    killed build leaves no stale lock. When another process holds it, `waiting(pid)` is called
-    (the holder's process id, as it wrote it in the file, or None) and this one waits its turn.
-    Forked children share the lock: it is let go of once the last of them closes it."""
+    the `with` block runs (or until `release`). The kernel lets go of it when its holder ends,
+    however it ends, so a killed build leaves no stale lock. When another process holds it,
+    `waiting(pid)` is called (the holder's process id, as it wrote it in the file, or None) and
+    this one waits its turn. Forked children share the lock: it is let go of once the last of
+    them closes it.
 
-    def __init__(self, target: Path, waiting: Callable[[int | None], None] | None = None) -> None:
+    `shared`: for reading the folder, beside other readers, while no one replaces it. Where no
+    lock file can be made (a read-only snapshot), a reader goes on without one: nothing of its
+    own replaces that folder."""
+
+    def __init__(self, target: Path, waiting: Callable[[int | None], None] | None = None,
+                 shared: bool = False) -> None:
         self.path = target.parent / f".{target.name}.lock"
         self.waiting = waiting
+        self.mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         self._fd: int | None = None
 
     def __enter__(self) -> FolderLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            if self.mode == fcntl.LOCK_SH:
+                return self
+            raise
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, self.mode | fcntl.LOCK_NB)
             except BlockingIOError:
                 if self.waiting is not None:
                     self.waiting(_holder(fd))
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+                fcntl.flock(fd, self.mode)
+            if self.mode == fcntl.LOCK_EX:
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
         except BaseException:
             os.close(fd)
             raise
         self._fd = fd
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def release(self) -> None:
+        """Let go of the lock before the `with` block ends."""
         fd, self._fd = self._fd, None
         if fd is not None:
+            if self.mode == fcntl.LOCK_EX:
+                os.ftruncate(fd, 0)  # names no holder once let go of (readers write no id)
             os.close(fd)  # lets go of the lock (the file stays: removing it would race a waiter)
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def _holder(fd: int) -> int | None:

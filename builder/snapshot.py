@@ -14,7 +14,7 @@ import orjson
 
 from . import collector
 from .errors import Problem, SnapshotError
-from .fsutil import replace_dir, sibling_tempdir
+from .fsutil import FolderLock, replace_dir, sibling_tempdir
 from .model import (
     Category,
     ChangeSet,
@@ -753,7 +753,8 @@ def write_snapshot(
             json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         if before_swap is not None:
             before_swap(snap)
-        replace_dir(tmp, data_dir)
+        with FolderLock(data_dir):  # not while a build reads it (see build.build)
+            replace_dir(tmp, data_dir)
         return snap
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

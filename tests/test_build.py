@@ -22,6 +22,7 @@ from builder.fsutil import FolderLock
 from builder.output import read_state
 from builder.settings import load_settings
 from builder.snapshot import line_digest
+from tests import snapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -91,7 +92,7 @@ def test_bad_input_fails_clearly_and_leaves_site_untouched(site: Path, tmp_path:
     assert f"packages.jsonl:1: package {record['id']} ('../escape'): field 'slug': must be a safe slug" \
         in result.output
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "data", "site"]  # no temporary tree left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".data.lock", ".site.lock", "data", "site"]  # no tree left
 
 
 def test_build_makes_no_network_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -482,3 +483,60 @@ def test_builds_started_together_take_turns_and_leave_a_whole_tree(site: Path, t
     assert all(output.startswith(f"Built {files} files") for output, _ in results), results
     assert compare_trees(site, out) == []
     assert read_state(out).live.files.total_size() == sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+
+
+def test_a_build_waits_while_the_snapshot_is_being_replaced(site: Path, tmp_path: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "site"
+    shutil.copytree(DATA, data)
+    told: list[str] = []
+    done = threading.Event()
+
+    def run() -> None:
+        build(load_settings(data_dir=data, output_dir=out), jobs=1, notice=told.append)
+        done.set()
+
+    with FolderLock(data):  # a crawl or an import swapping it in
+        builder_thread = threading.Thread(target=run)
+        builder_thread.start()
+        assert not done.wait(1.0)
+        assert told == [f"Waiting for the process replacing the snapshot in {data} (process {os.getpid()}) to end ..."]
+        assert not out.exists()
+    builder_thread.join(120)
+    assert done.is_set() and compare_trees(site, out) == []
+
+
+def test_the_snapshot_is_not_replaced_while_a_build_loads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builder.snapshot
+
+    data, out = snapshots.write(tmp_path / "data"), tmp_path / "site"
+    loading, go_on, replaced = threading.Event(), threading.Event(), threading.Event()
+    load = builder.snapshot.load_snapshot
+
+    def slow_load(folder: Path, *args: object, **kwargs: object) -> object:
+        if threading.current_thread().name == "build":  # the build's load, not the new snapshot's checks
+            loading.set()
+            assert go_on.wait(30)
+        return load(folder, *args, **kwargs)
+
+    monkeypatch.setattr(builder.snapshot, "load_snapshot", slow_load)
+    recs = snapshots.records()
+    recs["packages"][0]["title"] = "Alpha, renamed"
+
+    def replace() -> None:
+        snapshots.write(data, recs)
+        replaced.set()
+
+    builder_thread = threading.Thread(target=lambda: build(load_settings(data_dir=data, output_dir=out), jobs=1),
+                                      name="build")
+    builder_thread.start()
+    assert loading.wait(30)
+    writer = threading.Thread(target=replace)
+    writer.start()
+    assert not replaced.wait(1.0)  # the crawl or import waits for the load
+    go_on.set()
+    builder_thread.join(120)
+    writer.join(30)
+    assert replaced.is_set()
+    page = (out / "packages" / "p" / "alpha" / "index.html").read_text(encoding="utf-8")
+    title = snapshots.records()["packages"][0]["title"]
+    assert f"<h1>{title}</h1>" in page and "Alpha, renamed" not in page  # built from the snapshot it began with

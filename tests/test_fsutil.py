@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from builder.fsutil import FolderLock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,9 +38,11 @@ def test_a_second_process_waits_until_the_holder_lets_go(tmp_path: Path) -> None
     holder = _holder(target)
     told: list[int | None] = []
     acquired = threading.Event()
+    named: list[str] = []
 
     def take() -> None:
         with FolderLock(target, waiting=told.append):
+            named.append((tmp_path / ".site.lock").read_text())
             acquired.set()
 
     taker = threading.Thread(target=take)
@@ -50,7 +54,8 @@ def test_a_second_process_waits_until_the_holder_lets_go(tmp_path: Path) -> None
         holder.communicate("")  # closes its standard input: it lets go and ends
     taker.join(10)
     assert acquired.is_set() and not taker.is_alive()
-    assert (tmp_path / ".site.lock").read_text() == str(os.getpid())  # the new holder's id
+    assert named == [str(os.getpid())]  # the new holder's id, while it holds it
+    assert (tmp_path / ".site.lock").read_text() == ""  # and none once let go of
 
 
 def test_a_killed_holder_leaves_no_lock_behind(tmp_path: Path) -> None:
@@ -73,3 +78,33 @@ def test_the_lock_is_beside_the_folder_not_in_it(tmp_path: Path) -> None:
     with FolderLock(target):
         assert (tmp_path / "out" / ".site.lock").is_file()
         assert not target.exists()  # the lock makes its parent, never the folder itself
+
+
+def test_readers_share_the_lock_and_a_writer_waits_for_them(tmp_path: Path) -> None:
+    target = tmp_path / "data"
+    told: list[int | None] = []
+    with FolderLock(target, shared=True), FolderLock(target, waiting=told.append, shared=True):
+        assert told == []  # two readers at once
+        acquired = threading.Event()
+
+        def write() -> None:
+            with FolderLock(target, waiting=told.append):
+                acquired.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not acquired.wait(0.5)
+        assert told == [None]  # readers name no holder
+    writer.join(10)
+    assert acquired.is_set()
+
+
+def test_where_no_lock_file_can_be_made_a_reader_goes_on_and_a_writer_fails(tmp_path: Path) -> None:
+    target = tmp_path / "data"
+    (tmp_path / ".data.lock").mkdir()  # stands for a read-only place (root may write where the mode says not)
+    ran = False
+    with FolderLock(target, shared=True):
+        ran = True
+    assert ran
+    with pytest.raises(IsADirectoryError), FolderLock(target):
+        pass

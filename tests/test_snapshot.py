@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from builder.errors import SnapshotError
+from builder.fsutil import FolderLock
 from builder.snapshot import FILES, line_digest, load_snapshot
 from tests import snapshots
 
@@ -131,7 +133,7 @@ def test_write_snapshot_refuses_invalid_records_and_keeps_old(tmp_path: Path) ->
     with pytest.raises(SnapshotError):
         snapshots.write(data, recs)
     assert {p.name: p.read_bytes() for p in data.iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".data.lock", "data"]  # no temporary tree left
 
 
 def test_history_records_what_each_new_snapshot_changed(tmp_path: Path) -> None:
@@ -248,3 +250,24 @@ def test_a_grids_cells_are_checked_unless_its_line_was_found_sound(tmp_path: Pat
         assert "feature 99" in str(info.value) and "grids.jsonl" in str(info.value)
     bad_line = (data / "grids.jsonl").read_bytes().splitlines(keepends=True)[0]
     assert load_snapshot(data, {"grids": {line_digest(bad_line)}}).grids[recs[0]["id"]].elements[0].feature == 99
+
+
+def test_a_new_snapshot_waits_for_a_build_reading_the_old(tmp_path: Path) -> None:
+    data = snapshots.write(tmp_path / "data")
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    recs = snapshots.records()
+    recs["packages"][0]["title"] = "Alpha, renamed"
+    written = threading.Event()
+
+    def replace() -> None:
+        snapshots.write(data, recs)
+        written.set()
+
+    with FolderLock(data, shared=True):  # a build reading it
+        writer = threading.Thread(target=replace)
+        writer.start()
+        assert not written.wait(1.0)
+        assert {p.name: p.read_bytes() for p in data.iterdir()} == before  # not replaced under the reader
+    writer.join(30)
+    assert written.is_set()
+    assert load_snapshot(data).packages[1].title == "Alpha, renamed"
