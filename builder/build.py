@@ -177,6 +177,8 @@ def build(settings: Settings, *, jobs: int | None = None, force: bool = False,
     crawl or import replaces it (`snapshot.write_snapshot` waits meanwhile, and the other way
     round): never half of one and half of the next.
     """
+    if Path(settings.data_dir).resolve() == Path(settings.output_dir).resolve():
+        raise BuildError(f"the snapshot folder and the output folder are the same: {settings.output_dir}")
     with FolderLock(settings.output_dir, partial(_waiting, f"another build of {settings.output_dir}", notice)):
         started_at = time.perf_counter()
         removed = remove_abandoned_trees(settings.output_dir)

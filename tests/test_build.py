@@ -540,3 +540,13 @@ def test_the_snapshot_is_not_replaced_while_a_build_loads_it(tmp_path: Path, mon
     page = (out / "packages" / "p" / "alpha" / "index.html").read_text(encoding="utf-8")
     title = snapshots.records()["packages"][0]["title"]
     assert f"<h1>{title}</h1>" in page and "Alpha, renamed" not in page  # built from the snapshot it began with
+
+
+def test_a_snapshot_folder_given_as_the_output_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    result = CliRunner().invoke(cli, ["build", "--data", str(data), "--out", str(data)])
+    assert result.exit_code == 1
+    assert f"the snapshot folder and the output folder are the same: {data}" in result.output
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
