@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import fcntl
+import glob
 import os
 import shutil
 import tempfile
@@ -34,12 +35,22 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+def _tempdir_prefix(target: Path, label: str) -> str:
+    return f".{target.name}-{label}-"
+
+
 def sibling_tempdir(target: Path, label: str) -> Path:
     """A new empty folder beside target (same filesystem, so a rename can swap them)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix=f".{target.name}-{label}-", dir=target.parent))
+    path = Path(tempfile.mkdtemp(prefix=_tempdir_prefix(target, label), dir=target.parent))
     path.chmod(0o755)  # mkdtemp makes it private; the result is a normal, readable folder
     return path
+
+
+def sibling_tempdirs(target: Path, label: str) -> list[Path]:
+    """The folders `sibling_tempdir(target, label)` made that are still there, by name."""
+    pattern = glob.escape(_tempdir_prefix(target, label)) + "*"
+    return sorted(p for p in target.parent.glob(pattern) if p.is_dir() and not p.is_symlink())
 
 
 def replace_dir(new: Path, target: Path, keep_old: Path | None = None) -> None:

@@ -19,7 +19,6 @@ the live tree becomes the spare, and its state file becomes the spare's by a ren
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import multiprocessing
 import os
@@ -35,7 +34,7 @@ import orjson
 
 from .errors import BuildError
 from .filetable import HASH_SIZE, FileTable
-from .fsutil import replace_dir, sibling_tempdir, write_file_atomic
+from .fsutil import replace_dir, sibling_tempdir, sibling_tempdirs, write_file_atomic
 
 STATE_VERSION = 7
 
@@ -87,19 +86,17 @@ def spare_path(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}-spare"
 
 
-FRESH_TREE = "build"  # a fresh tree is made in `.<name>-build-<random>` beside the output
+FRESH_TREE = "build"  # a fresh tree is made beside the output, in `.<name>-build-<random>`
 
 
 def remove_abandoned_trees(out_dir: Path) -> list[str]:
     """Delete the fresh trees that builds of out_dir left beside it when they were killed
     half-way (SIGKILL, SIGTERM, `serve --watch` stopping a build); returns their names. Only
     while holding the output's lock (`fsutil.FolderLock`): then no other build is making one."""
-    removed = []
-    for path in sorted(out_dir.parent.glob(glob.escape(f".{out_dir.name}-{FRESH_TREE}-") + "*")):
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
-    return removed
+    removed = sibling_tempdirs(out_dir, FRESH_TREE)
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return [path.name for path in removed]
 
 
 def _dir_id(path: Path) -> list[int] | None:
